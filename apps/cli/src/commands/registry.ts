@@ -1,0 +1,8 @@
+import type { Command } from 'commander';
+import type { CliContext } from '../context.ts';
+
+/** A command group: adds its subcommands to the program. */
+export type RegisterCommands = (program: Command, ctx: CliContext) => void;
+
+/** Every command group, in the order `steward --help` lists them. */
+export const registry: RegisterCommands[] = [];
