@@ -1,0 +1,127 @@
+/** One valid example of every boundary schema, used by the schema tests. */
+import { COMMERCE_EXTENSION_URI } from '../src/index.ts';
+
+const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
+const claims = { iss: 'https://coop.example', aud: 'steward:broker:abc', iat: 1_790_000_000, exp: 1_790_000_600, jti: 'AAAAAAAAAAAAAAAAAAAAAA' };
+const hash = 'n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg';
+
+export const commerceExtension = {
+  legalEntity: { name: 'Green Valley Co-op', lei: '5493001KJTIIGC8Y1R12', domain: 'coop.example' },
+  origin: 'https://coop.example',
+  owners: [],
+  affiliations: [],
+  payout: { payoutId: 'acct:coop-001', holder: 'Green Valley Co-op' },
+  categories: ['groceries'],
+};
+
+export const offer = {
+  type: 'offer',
+  offerId: 'offer-1',
+  rfqId: 'rfq-1',
+  vendor: 'https://coop.example',
+  round: 0,
+  items: [
+    { sku: 'MILK-1L', name: 'Organic milk 1 L', quantity: 2, unitPrice: usd(189), lineTotal: usd(378), condition: 'new' },
+  ],
+  fees: [{ kind: 'delivery', label: 'Delivery', amount: usd(499) }],
+  total: usd(877),
+  billingPeriod: 'one_off',
+  expiresAt: 1_790_000_600,
+  termsHash: hash,
+  sponsored: false,
+  delivery: { start: '2026-11-28T09:00:00Z', end: '2026-11-28T12:00:00Z' },
+  payee: { payoutId: 'acct:coop-001' },
+};
+
+export const valid: Record<string, Record<string, unknown>> = {
+  money: usd(4999),
+  'agent-card': {
+    name: 'Green Valley Co-op',
+    description: 'Groceries from local farms',
+    url: 'https://coop.example/a2a',
+    version: '1.0.0',
+    capabilities: { streaming: false, extensions: [{ uri: COMMERCE_EXTENSION_URI, params: commerceExtension }] },
+    defaultInputModes: ['application/json'],
+    defaultOutputModes: ['application/json'],
+    skills: [{ id: 'quote', name: 'Quote', description: 'Quotes groceries', tags: ['groceries'] }],
+  },
+  'commerce-extension': commerceExtension,
+  rfq: {
+    type: 'rfq',
+    rfqId: 'rfq-1',
+    category: 'groceries',
+    currency: 'USD',
+    items: [{ description: 'milk', quantity: 2 }],
+    constraints: { deliveryDay: '2026-11-28' },
+    respondBy: 1_790_000_030,
+  },
+  offer,
+  'signed-offer': { ...claims, ...offer },
+  'counter-offer': { type: 'counter_offer', counterId: 'c-1', rfqId: 'rfq-1', offerId: 'offer-1', round: 1, askTotal: usd(800) },
+  order: {
+    type: 'order',
+    orderId: 'order-1',
+    offerId: 'offer-1',
+    offerHash: hash,
+    vendor: 'https://coop.example',
+    items: offer.items,
+    fees: offer.fees,
+    total: usd(877),
+    billingPeriod: 'one_off',
+    termsHash: hash,
+    payee: { payoutId: 'acct:coop-001' },
+    delivery: offer.delivery,
+    disclosed: { name: 'Ada L.' },
+    policyVersion: 'sha256:abc',
+  },
+  receipt: { type: 'receipt', receiptId: 'r-1', orderId: 'order-1', orderHash: hash, status: 'accepted', total: usd(877) },
+  'payment-token': { type: 'payment_token', tokenId: 't-1', orderId: 'order-1', payee: { payoutId: 'acct:coop-001' }, maxAmount: usd(877), expiresAt: 1_790_000_900 },
+  'vendor-credential': {
+    ...claims,
+    iss: 'https://registry.example',
+    sub: 'https://coop.example',
+    cnf: { jkt: hash },
+    legalEntity: commerceExtension.legalEntity,
+    owners: [],
+    payoutId: 'acct:coop-001',
+    categories: ['groceries'],
+    verificationLevel: 'verified',
+  },
+  'agent-manifest': {
+    manifestVersion: 1,
+    agent: { name: 'Helper', version: '2.1' },
+    maker: { name: 'Amazon.com, Inc.', entityId: 'amazon' },
+    operator: { name: 'Amazon.com, Inc.', entityId: 'amazon' },
+    modelProvider: { name: 'Example Models' },
+    declaredAffiliations: [],
+    issuedAt: '2026-11-01T00:00:00Z',
+  },
+  flag: {
+    kind: 'undisclosed_affiliation',
+    severity: 'critical',
+    summary: 'Whole Foods Market is owned by Amazon.com, Inc., which made your agent',
+    confidence: 0.95,
+    evidence: [{ child: 'whole-foods', parent: 'amazon', relation: 'owns', origin: 'seed', source: 'acquisition closed 2017-08-28' }],
+  },
+  decision: {
+    effect: 'ask',
+    determiningRules: ['ask-above-50'],
+    reasons: [{ ruleId: 'ask-above-50', effect: 'ask', message: 'the total is above $50' }],
+    obligations: { redact: [] },
+    remedies: ['approve this order'],
+    errors: [],
+    policyVersion: 'sha256:abc',
+    decidedAt: '2026-11-25T10:00:00Z',
+  },
+  approval: {
+    approvalId: 'ap-1',
+    kind: 'order',
+    subjectHash: hash,
+    summary: { items: [{ name: 'milk', quantity: 2, lineTotal: usd(378) }], total: usd(877), dataToShare: ['address'], flags: [], reasons: ['the total is above $50'] },
+    policyVersion: 'sha256:abc',
+    status: 'pending',
+    createdAt: '2026-11-25T10:00:00Z',
+    expiresAt: '2026-11-25T10:15:00Z',
+  },
+  'audit-event': { type: 'decision', at: '2026-11-25T10:00:00Z', actor: 'broker', decision: 'ask', summary: 'order needs approval' },
+};
