@@ -1,0 +1,73 @@
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { BrokerConfig } from './config.ts';
+import { addAuthGuard } from './plugins/auth.ts';
+import { registerProblemHandlers } from './plugins/problem.ts';
+import { STEWARD_VERSION } from './version.ts';
+
+/** What {@link buildApp} needs; everything with I/O is passed in, so tests can build an app freely. */
+export interface BuildAppOptions {
+  config: Pick<BrokerConfig, 'corsOrigins' | 'bodyLimit'>;
+  token: string;
+  /** Feature plugins of the person-facing API, registered under `/api` behind the token guard. */
+  apiFeatures?: readonly FastifyPluginAsync[];
+  /** Plugins outside the token guard (health, well-known documents, the web app). */
+  publicFeatures?: readonly FastifyPluginAsync[];
+  /** Called when the app closes (e.g. to close the database). */
+  onClose?: () => void | Promise<void>;
+  logger?: boolean | { level: string };
+}
+
+/**
+ * Builds the broker's HTTP app without listening, so tests call `app.inject()` and `main.ts`
+ * calls `listen()`.
+ */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.config.bodyLimit,
+    // fastify's JSON parser refuses __proto__ and constructor.prototype keys (THREATS #31)
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerProblemHandlers(app);
+
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+  });
+
+  app.get(
+    '/healthz',
+    { schema: { response: { 200: z.strictObject({ status: z.literal('ok'), version: z.string() }) } } },
+    async () => ({ status: 'ok' as const, version: STEWARD_VERSION }),
+  );
+
+  for (const feature of options.publicFeatures ?? []) await app.register(feature);
+
+  await app.register(
+    async (api) => {
+      addAuthGuard(api, { token: options.token, allowedOrigins: options.config.corsOrigins });
+      api.withTypeProvider<ZodTypeProvider>().get(
+        '/version',
+        { schema: { response: { 200: z.strictObject({ name: z.literal('steward'), version: z.string(), node: z.string() }) } } },
+        async () => ({ name: 'steward' as const, version: STEWARD_VERSION, node: process.version }),
+      );
+      for (const feature of options.apiFeatures ?? []) await api.register(feature);
+    },
+    { prefix: '/api' },
+  );
+
+  if (options.onClose) {
+    const onClose = options.onClose;
+    app.addHook('onClose', async () => {
+      await onClose();
+    });
+  }
+  return app;
+}

@@ -1,0 +1,13 @@
+export { buildApp } from './app.ts';
+export type { BuildAppOptions } from './app.ts';
+export { loadConfig, isLoopback } from './config.ts';
+export type { BrokerConfig } from './config.ts';
+export { ensureToken, tokenMatches } from './token.ts';
+export type { TokenInfo } from './token.ts';
+export { startBroker } from './start.ts';
+export type { RunningBroker } from './start.ts';
+export { ServerError, SERVER_ERROR_STATUS } from './errors.ts';
+export type { ServerErrorCode } from './errors.ts';
+export { sendProblem, toProblem } from './plugins/problem.ts';
+export type { Problem } from './plugins/problem.ts';
+export { STEWARD_VERSION } from './version.ts';
