@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
+import { register as start } from './start.ts';
 
 /** A command group: adds its subcommands to the program. */
 export type RegisterCommands = (program: Command, ctx: CliContext) => void;
 
 /** Every command group, in the order `steward --help` lists them. */
-export const registry: RegisterCommands[] = [];
+export const registry: RegisterCommands[] = [
+  start,
+];
