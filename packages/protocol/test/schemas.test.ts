@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { BOUNDARY_SCHEMAS, ProtocolError, parseStrict } from '../src/index.ts';
 import { valid } from './fixtures.ts';
 
