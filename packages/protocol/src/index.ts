@@ -50,6 +50,7 @@ export {
 } from './messages.ts';
 export type { MessageTypeName, MessageTypValue } from './messages.ts';
 export { VendorCredential, VerificationLevel } from './credential.ts';
+export { TaskSpec } from './task.ts';
 export { AgentManifest, FactOrigin, EvidenceEdge, FlagKind, Flag } from './provenance.ts';
 export { Effect, Reason, Decision, ApprovalKind, ApprovalStatus, Approval } from './decision.ts';
 export { AuditEventType, Actor, AuditEvent } from './audit.ts';

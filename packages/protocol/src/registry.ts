@@ -6,6 +6,7 @@ import { AuditEvent } from './audit.ts';
 import { CounterOffer, Offer, Order, PaymentToken, Receipt, Rfq, SignedOffer } from './messages.ts';
 import { Money } from './primitives.ts';
 import { AgentManifest, Flag } from './provenance.ts';
+import { TaskSpec } from './task.ts';
 
 /**
  * Every schema for an object that crosses a boundary, by the name its JSON Schema file takes.
@@ -28,4 +29,5 @@ export const BOUNDARY_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   decision: Decision,
   approval: Approval,
   'audit-event': AuditEvent,
+  task: TaskSpec,
 };

@@ -123,5 +123,12 @@ export const valid: Record<string, Record<string, unknown>> = {
     createdAt: '2026-11-25T10:00:00Z',
     expiresAt: '2026-11-25T10:15:00Z',
   },
+  task: {
+    category: 'groceries',
+    summary: 'groceries for the week under $80, delivered Saturday',
+    items: [{ description: 'milk', quantity: 2 }],
+    budget: usd(8000),
+    constraints: { deliveryDay: '2026-11-28' },
+  },
   'audit-event': { type: 'decision', at: '2026-11-25T10:00:00Z', actor: 'broker', decision: 'ask', summary: 'order needs approval' },
 };
