@@ -1,0 +1,18 @@
+import { StewardError, type StewardErrorOptions } from '@steward/protocol';
+
+/** Codes raised by the broker's pipeline and negotiation engine, with their HTTP status. */
+export const BROKER_ERROR_STATUS = {
+  ERR_VENDOR_TEXT_FORBIDDEN_CHARS: 422,
+  ERR_VENDOR_TEXT_FRAMING: 422,
+  ERR_VENDOR_RATE_LIMITED: 429,
+} as const satisfies Record<string, number>;
+
+/** A code raised by the broker. */
+export type BrokerErrorCode = keyof typeof BROKER_ERROR_STATUS;
+
+/** An error of the broker's pipeline: a refused vendor message, a refused action. */
+export class BrokerError extends StewardError<BrokerErrorCode> {
+  constructor(code: BrokerErrorCode, message: string, options: StewardErrorOptions = {}) {
+    super(code, message, BROKER_ERROR_STATUS[code], options);
+  }
+}
