@@ -1,0 +1,78 @@
+import { StewardError, type StewardErrorOptions } from '@steward/protocol';
+
+/** Codes raised by the identity package, with the HTTP status each maps to. */
+export const IDENTITY_ERROR_STATUS = {
+  // keys and the key store
+  ERR_KEY_INVALID: 400,
+  ERR_KEY_NOT_FOUND: 404,
+  ERR_KEY_REVOKED: 401,
+  ERR_KEYSTORE_NOT_INITIALISED: 500,
+  ERR_KEYSTORE_SECRET_MISSING: 500,
+  ERR_KEYSTORE_WRONG_SECRET: 500,
+  ERR_KEYSTORE_KEYFILE_INSECURE: 500,
+  ERR_KEYSTORE_DECRYPT_FAILED: 500,
+  // compact and detached JWS
+  ERR_JWS_MALFORMED: 400,
+  ERR_JWS_TOO_LARGE: 413,
+  ERR_JWS_ALG_NOT_ALLOWED: 401,
+  ERR_JWS_ALG_KEY_MISMATCH: 401,
+  ERR_JWS_CRIT_UNSUPPORTED: 401,
+  ERR_JWS_EMBEDDED_KEY_REFUSED: 401,
+  ERR_JWS_KID_MISSING: 401,
+  ERR_JWS_KID_UNKNOWN: 401,
+  ERR_JWS_TYP_MISMATCH: 401,
+  ERR_JWS_SIGNATURE_INVALID: 401,
+  // signed messages
+  ERR_MESSAGE_EXPIRED: 401,
+  ERR_MESSAGE_NOT_YET_VALID: 401,
+  ERR_MESSAGE_LIFETIME_EXCEEDED: 401,
+  ERR_MESSAGE_AUDIENCE_MISMATCH: 401,
+  ERR_MESSAGE_ISSUER_MISMATCH: 401,
+  ERR_MESSAGE_PAYLOAD_INVALID: 400,
+  ERR_MESSAGE_REPLAYED: 409,
+  ERR_REPLAY_STORE_UNAVAILABLE: 503,
+  // agent cards
+  ERR_CARD_INVALID: 400,
+  ERR_CARD_UNSIGNED: 401,
+  ERR_CARD_ORIGIN_MISMATCH: 401,
+  ERR_CARD_SIGNATURE_UNCOVERED: 401,
+  ERR_CARD_EXTENSION_MISSING: 400,
+  // registry credentials
+  ERR_CREDENTIAL_ISSUER_UNTRUSTED: 401,
+  ERR_CREDENTIAL_KEY_MISMATCH: 401,
+  ERR_CREDENTIAL_SUBJECT_MISMATCH: 401,
+  // vendor trust store and revocation
+  ERR_VENDOR_NOT_ENROLLED: 404,
+  ERR_VENDOR_ALREADY_ENROLLED: 409,
+  ERR_VENDOR_SUSPENDED: 403,
+  ERR_VENDOR_NO_PENDING_CHANGE: 409,
+  ERR_VENDOR_KEY_MISMATCH: 401,
+  ERR_ORIGIN_REVOKED: 403,
+  // RFC 9421 HTTP message signatures
+  ERR_HTTPSIG_MISSING: 401,
+  ERR_HTTPSIG_MALFORMED: 400,
+  ERR_HTTPSIG_POLICY: 401,
+  ERR_HTTPSIG_KEYID_UNKNOWN: 401,
+  ERR_HTTPSIG_INVALID: 401,
+  ERR_HTTPSIG_EXPIRED: 401,
+  ERR_HTTPSIG_DIGEST_MISMATCH: 401,
+  ERR_HTTPSIG_REPLAYED: 409,
+  // guarded fetch of vendor documents
+  ERR_FETCH_SCHEME_REFUSED: 400,
+  ERR_FETCH_ADDRESS_REFUSED: 403,
+  ERR_FETCH_REDIRECT_REFUSED: 502,
+  ERR_FETCH_TOO_LARGE: 502,
+  ERR_FETCH_TIMEOUT: 504,
+  ERR_FETCH_FAILED: 502,
+  ERR_FETCH_TOO_MANY_KEYS: 502,
+} as const satisfies Record<string, number>;
+
+/** A code raised by the identity package. */
+export type IdentityErrorCode = keyof typeof IDENTITY_ERROR_STATUS;
+
+/** A key, signature, card, credential or vendor check failed, or a key could not be used. */
+export class IdentityError extends StewardError<IdentityErrorCode> {
+  constructor(code: IdentityErrorCode, message: string, options: StewardErrorOptions = {}) {
+    super(code, message, IDENTITY_ERROR_STATUS[code], options);
+  }
+}
