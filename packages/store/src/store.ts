@@ -40,10 +40,14 @@ export class Store {
     }
   }
 
-  /** Runs `fn` in an immediate transaction (normal durability: may be group-committed by WAL). */
+  /**
+   * Runs `fn` in an immediate transaction (normal durability: may be group-committed by WAL).
+   * Inside another transaction it becomes a savepoint of that one, so callers compose.
+   */
   transaction<T>(fn: () => T): T {
     this.#assertOpen();
     try {
+      if (this.db.inTransaction) return this.db.transaction(fn)();
       return this.db.transaction(fn).immediate();
     } catch (error) {
       throw mapSqliteError(error, this.path);
@@ -56,6 +60,9 @@ export class Store {
    */
   durably<T>(fn: () => T): T {
     this.#assertOpen();
+    // INVARIANT: nested in an outer transaction, durability is the outer one's to give; the outer
+    // caller of a commitment must itself use durably().
+    if (this.db.inTransaction) return this.transaction(fn);
     this.db.pragma('synchronous = FULL');
     try {
       return this.db.transaction(fn).immediate();

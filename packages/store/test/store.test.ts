@@ -146,6 +146,21 @@ describe('openStore', () => {
     expect(codeOf(() => store.transaction(() => 1))).toBe('ERR_STORE_CLOSED');
   });
 
+  it('composes nested transactions as savepoints of the outer one', () => {
+    const store = openStore(join(dir, 'n.db'), { migrations: { notes } });
+    expect(() =>
+      store.durably(() => {
+        store.transaction(() => store.db.prepare("INSERT INTO notes_items (body) VALUES ('inner')").run());
+        store.durably(() => store.db.prepare("INSERT INTO notes_items (body) VALUES ('inner durable')").run());
+        throw new Error('outer fails');
+      }),
+    ).toThrow('outer fails');
+    expect(store.db.prepare('SELECT COUNT(*) AS n FROM notes_items').get()).toEqual({ n: 0 });
+    store.durably(() => store.transaction(() => store.db.prepare("INSERT INTO notes_items (body) VALUES ('kept')").run()));
+    expect(store.db.prepare('SELECT COUNT(*) AS n FROM notes_items').get()).toEqual({ n: 1 });
+    store.close();
+  });
+
   it('commits durable writes with synchronous=FULL and restores NORMAL after', () => {
     const store = openStore(join(dir, 'd.db'), { migrations: { notes } });
     let during = -1;
