@@ -22,6 +22,8 @@ export const Decision = z.strictObject({
   reasons: z.array(Reason).max(200),
   obligations: z.strictObject({
     redact: z.array(DataClass).max(20),
+    /** Data classes to share only through a relay (e.g. a relay email address), never the real value. */
+    relay: z.array(DataClass).max(20).optional(),
     amountCap: Money.optional(),
   }),
   /** For ask and deny: what would have to change for this to be allowed. */

@@ -1,0 +1,133 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FixedClock } from '@steward/protocol';
+import { openStore, type Store } from '@steward/store';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadPolicy, MIGRATIONS, PolicyError, SpendLedger, type PolicyRequest } from '../src/index.ts';
+
+const CAP_POLICY = `version: 1
+name: cap
+timezone: Europe/Berlin
+budgets:
+  - id: month-cap
+    limit: 100.00 USD
+    per: month
+rules:
+  - id: allow-orders
+    effect: allow
+    when: { action: order }
+`;
+
+const order = (amount: number, time = '2026-03-10T12:00:00Z'): PolicyRequest => ({
+  action: 'order',
+  category: 'groceries',
+  vendor: { origin: 'https://shop.example', verified: true, signedCard: true, enrolled: true, new: false },
+  amount: { amountMinor: amount, currency: 'USD' },
+  flags: [],
+  time,
+  counters: {},
+});
+
+let dir: string;
+let store: Store;
+const clock = new FixedClock(Date.parse('2026-03-10T12:00:00Z'));
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'steward-ledger-'));
+  store = openStore(join(dir, 'steward.db'), { migrations: { policy: MIGRATIONS } });
+  clock.set(Date.parse('2026-03-10T12:00:00Z'));
+});
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('SpendLedger', () => {
+  const policy = loadPolicy(CAP_POLICY);
+
+  it('reserves what it allows and refuses what would go over the cap', () => {
+    const ledger = new SpendLedger(store, { clock });
+    const first = ledger.decideAndReserve(policy, order(9000));
+    expect(first.decision.effect).toBe('allow');
+    expect(first.reservation?.state).toBe('reserved');
+    const second = ledger.decideAndReserve(policy, order(2000));
+    expect(second.decision.effect).toBe('deny');
+    expect(second.decision.determiningRules).toEqual(['month-cap']);
+    expect(second.reservation).toBeUndefined();
+    expect(second.decision.reasons[0]?.message).toContain('$110.00');
+  });
+
+  it('stops counting a released reservation at once', () => {
+    const ledger = new SpendLedger(store, { clock });
+    const first = ledger.decideAndReserve(policy, order(9000));
+    ledger.release(first.reservation!.reservationId, 'vendor failed');
+    expect(ledger.decideAndReserve(policy, order(9000)).decision.effect).toBe('allow');
+  });
+
+  it('stops counting an expired reservation but keeps counting a committed one', () => {
+    const ledger = new SpendLedger(store, { clock, reservationTtlSeconds: 60 });
+    const a = ledger.decideAndReserve(policy, order(6000));
+    clock.advance(61_000);
+    expect(ledger.decideAndReserve(policy, order(6000)).decision.effect).toBe('allow');
+    expect(ledger.releaseExpired().map((r) => r.reservationId)).toEqual([a.reservation!.reservationId]);
+    const b = ledger.decideAndReserve(policy, order(3000, '2026-03-10T12:05:00Z'));
+    expect(b.decision.effect).toBe('allow');
+    ledger.commit(b.reservation!.reservationId);
+    clock.advance(3_600_000);
+    // The second 60.00 reservation has expired by now too: only committed money still counts.
+    expect(ledger.spent({ budgetId: 'month-cap', currency: 'USD', sinceMs: 0, nowMs: clock.now() })).toBe(3000);
+  });
+
+  it('starts a fresh calendar month in the policy time zone', () => {
+    const ledger = new SpendLedger(store, { clock });
+    const r = ledger.decideAndReserve(policy, order(9000, '2026-03-31T21:30:00Z'));
+    ledger.commit(r.reservation!.reservationId);
+    // 22:30 UTC on 31 March is already 1 April 00:30 in Berlin (CEST, UTC+2).
+    expect(ledger.decideAndReserve(policy, order(9000, '2026-03-31T22:30:00Z')).decision.effect).toBe('allow');
+    expect(ledger.decideAndReserve(policy, order(9000, '2026-03-31T21:45:00Z')).decision.effect).toBe('deny');
+  });
+
+  it('refuses to commit a released reservation and to settle an unknown one', () => {
+    const ledger = new SpendLedger(store, { clock });
+    const r = ledger.decideAndReserve(policy, order(1000)).reservation!;
+    ledger.release(r.reservationId);
+    expect(() => ledger.commit(r.reservationId)).toThrow(expect.objectContaining({ code: 'ERR_POLICY_RESERVATION_STATE' }));
+    expect(() => ledger.release('nope')).toThrow(PolicyError);
+    expect(() => ledger.release('nope')).toThrow(expect.objectContaining({ code: 'ERR_POLICY_RESERVATION_NOT_FOUND' }));
+    expect(ledger.release(r.reservationId).state).toBe('released');
+  });
+
+  it('reserves an approved ask but never a deny', () => {
+    const askPolicy = loadPolicy(CAP_POLICY.replace('per: month', 'per: month\n    over: ask'));
+    const ledger = new SpendLedger(store, { clock });
+    ledger.decideAndReserve(askPolicy, order(9000));
+    const over = ledger.decideAndReserve(askPolicy, order(2000));
+    expect(over.decision.effect).toBe('ask');
+    expect(over.reservation).toBeUndefined();
+    expect(ledger.decideAndReserve(askPolicy, order(2000), { approved: true }).reservation?.state).toBe('reserved');
+    const denied = ledger.decideAndReserve(policy, order(2000), { approved: true });
+    expect(denied.decision.effect).toBe('deny');
+    expect(denied.reservation).toBeUndefined();
+  });
+
+  it('lets exactly one of two concurrent $90 orders under a $100 cap through, from two processes', async () => {
+    const dbPath = join(dir, 'steward.db');
+    const worker = fileURLToPath(new URL('./fixtures/ledger-worker.ts', import.meta.url));
+    const children: ChildProcess[] = [0, 1].map(() =>
+      fork(worker, [dbPath, CAP_POLICY, JSON.stringify(order(9000))], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    );
+    await Promise.all(children.map((c) => new Promise<void>((resolve) => c.once('message', () => resolve()))));
+    const results = children.map(
+      (c) => new Promise<{ effect: string; reserved: boolean }>((resolve) => c.once('message', (m) => resolve(m as { effect: string; reserved: boolean }))),
+    );
+    for (const c of children) c.send('go');
+    const answers = await Promise.all(results);
+    expect(answers.map((a) => a.effect).sort()).toEqual(['allow', 'deny']);
+    expect(answers.filter((a) => a.reserved)).toHaveLength(1);
+    const total = store.db.prepare('SELECT COUNT(*) AS n, SUM(amount_minor) AS s FROM policy_ledger').get() as { n: number; s: number };
+    expect(total).toEqual({ n: 1, s: 9000 });
+  });
+});
