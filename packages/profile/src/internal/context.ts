@@ -1,0 +1,106 @@
+import { AuditEvent, parseStrict, type Clock, type DataClass } from '@steward/protocol';
+import type { Store } from '@steward/store';
+import { ProfileError } from '../errors.ts';
+import type { AuditSink, DecidePort, SignerPort } from '../ports.ts';
+import { open, valueAad, type ProfileKeys } from './crypto.ts';
+
+/** Everything the profile's operations share; built once by `openProfile`. */
+export interface VaultContext {
+  readonly store: Store;
+  readonly keys: ProfileKeys;
+  readonly clock: Clock;
+  readonly audit: AuditSink | undefined;
+  readonly decide: DecidePort | undefined;
+  readonly sign: SignerPort | undefined;
+  readonly relayDomain: string;
+}
+
+/** A decrypted profile value. */
+export interface StoredValue {
+  valueId: string;
+  dataClass: DataClass;
+  label: string;
+  value: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface ValueRow {
+  value_id: string;
+  data_class: string;
+  label: string;
+  nonce: Buffer;
+  ciphertext: Buffer;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The clock's time as an ISO 8601 string. */
+export function isoNow(ctx: VaultContext): string {
+  return new Date(ctx.clock.now()).toISOString();
+}
+
+/** The clock's time as epoch seconds. */
+export function epochNow(ctx: VaultContext): number {
+  return Math.floor(ctx.clock.now() / 1000);
+}
+
+function decryptRow(ctx: VaultContext, row: ValueRow): StoredValue {
+  const value = open(ctx.keys.enc, row.nonce, row.ciphertext, valueAad(row.value_id, row.data_class), row.value_id);
+  return {
+    valueId: row.value_id,
+    dataClass: row.data_class as DataClass,
+    label: row.label,
+    value,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** Every stored value (optionally of one class), decrypted, ordered by class then label. */
+export function readValues(ctx: VaultContext, dataClass?: DataClass): StoredValue[] {
+  const rows = (
+    dataClass === undefined
+      ? ctx.store.db.prepare('SELECT * FROM profile_values ORDER BY data_class, label').all()
+      : ctx.store.db.prepare('SELECT * FROM profile_values WHERE data_class = ? ORDER BY label').all(dataClass)
+  ) as ValueRow[];
+  return rows.map((r) => decryptRow(ctx, r));
+}
+
+/**
+ * Finds the one value meant by (class, label). Without a label: the only value of the class, else
+ * the one labelled `primary`; otherwise `ERR_PROFILE_VALUE_AMBIGUOUS`.
+ */
+export function resolveValue(ctx: VaultContext, dataClass: DataClass, label?: string): StoredValue | undefined {
+  const values = readValues(ctx, dataClass);
+  if (label !== undefined) return values.find((v) => v.label === label);
+  if (values.length <= 1) return values[0];
+  const primary = values.find((v) => v.label === 'primary');
+  if (primary) return primary;
+  throw new ProfileError(
+    'ERR_PROFILE_VALUE_AMBIGUOUS',
+    `the profile holds several \`${dataClass}\` values (${values.map((v) => v.label).join(', ')}); name one by its label`,
+    { details: { dataClass, labels: values.map((v) => v.label) } },
+  );
+}
+
+/**
+ * Validates an audit event and hands it to the sink. A missing sink or a throwing sink fails with
+ * `ERR_PROFILE_AUDIT_FAILED`; callers emit inside their transaction, so nothing is kept unaudited.
+ */
+export function emitAudit(ctx: VaultContext, event: AuditEvent): void {
+  if (!ctx.audit) {
+    throw new ProfileError('ERR_PROFILE_AUDIT_FAILED', 'no audit sink is configured; personal data does not leave off the record', {
+      details: { type: event.type },
+    });
+  }
+  const checked = parseStrict(AuditEvent, event, 'audit event');
+  try {
+    ctx.audit(checked);
+  } catch (cause) {
+    throw new ProfileError('ERR_PROFILE_AUDIT_FAILED', `the audit sink refused a \`${event.type}\` event; nothing was done`, {
+      cause,
+      details: { type: event.type },
+    });
+  }
+}
