@@ -30,3 +30,4 @@ export { MIGRATIONS } from './migrations.ts';
 export { parseMoneyText, formatMoney } from './money.ts';
 export { runPolicyTests, testRequest, testSpend, checkIds, TEST_REQUEST_DEFAULTS } from './policy-tests.ts';
 export type { PolicyTestResult, PolicyTestReport } from './policy-tests.ts';
+export { renderPolicyJsonSchema } from './json-schema.ts';
