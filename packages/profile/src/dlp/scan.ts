@@ -36,16 +36,22 @@ function unscannable(why: string): never {
   throw new ProfileError('ERR_PROFILE_DLP_UNSCANNABLE', `the outbound message cannot be screened: ${why}`, { details: { why } });
 }
 
-function collect(message: unknown): Piece[] {
+/**
+ * The message's strings in document order, and its object keys apart: values are adjacent to each
+ * other (so a value split over two fields joins up) and keys, which can carry data too, are
+ * scanned as a stream of their own.
+ */
+function collect(message: unknown): { values: Piece[]; keys: Piece[] } {
   const pieces: Piece[] = [];
+  const keys: Piece[] = [];
   let chars = 0;
   const seen = new WeakSet<object>();
-  const push = (path: string, raw: string): void => {
+  const push = (path: string, raw: string, into: Piece[] = pieces): void => {
     chars += raw.length;
     if (chars > DLP_LIMITS.maxChars) unscannable(`more than ${DLP_LIMITS.maxChars} characters`);
-    pieces.push({ path, folded: foldText(raw) });
-    for (const decoded of decodings(raw)) pieces.push({ path: `${path}(decoded)`, folded: foldText(decoded) });
-    if (pieces.length > DLP_LIMITS.maxStrings) unscannable(`more than ${DLP_LIMITS.maxStrings} strings`);
+    into.push({ path, folded: foldText(raw) });
+    for (const decoded of decodings(raw)) into.push({ path: `${path}(decoded)`, folded: foldText(decoded) });
+    if (pieces.length + keys.length > DLP_LIMITS.maxStrings) unscannable(`more than ${DLP_LIMITS.maxStrings} strings`);
   };
   const walk = (value: unknown, path: string, depth: number): void => {
     if (depth > DLP_LIMITS.maxDepth) unscannable(`nested deeper than ${DLP_LIMITS.maxDepth}`);
@@ -58,15 +64,14 @@ function collect(message: unknown): Piece[] {
       if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${path}[${i}]`, depth + 1));
       else {
         for (const [k, v] of Object.entries(value)) {
-          // Keys can carry data too.
-          push(`${path}{key}`, k);
+          push(`${path}{${k.slice(0, 40)}}`, k, keys);
           walk(v, `${path}.${k}`, depth + 1);
         }
       }
     }
   };
   walk(message, '$', 0);
-  return pieces;
+  return { values: pieces, keys };
 }
 
 /** Contiguous occurrences of `needle` in `hay`, returning the index range of the first match. */
@@ -176,7 +181,13 @@ function findOne(s: Streams, secret: SecretValue): { method: LeakMethod; paths: 
     }
     case 'address': {
       const segs = segments(secret.value);
-      const lines = segs.filter((seg) => seg.length >= 3 && seg.some((t) => /\d/.test(t)));
+      // Street lines: segments with a number and a real word, not the last (postcode, city) of several.
+      const lines = segs.filter(
+        (seg, i) =>
+          (segs.length === 1 || i < segs.length - 1) &&
+          seg.some((t) => /\d/.test(t)) &&
+          (seg.length >= 3 || (seg.length === 2 && seg.some((t) => /^\p{L}{5,}$/u.test(t)))),
+      );
       const all = segs.flat();
       const candidates = lines.length > 0 ? lines : all.length >= 3 ? [all] : [];
       for (const c of candidates) {
@@ -221,10 +232,15 @@ export function findLeaks(
   for (const a of allowed) if (typeof a === 'string') allowedFolded.add(foldText(a).trim());
   const todo = secrets.filter((x) => classes.includes(x.dataClass) && !allowedFolded.has(foldText(x.value).trim()));
   if (todo.length === 0) return [];
-  const s = buildStreams(collect(message));
+  const collected = collect(message);
+  const streams = [buildStreams(collected.values), buildStreams(collected.keys)];
   const findings: LeakFinding[] = [];
   for (const secret of todo) {
-    const found = findOne(s, secret);
+    let found: ReturnType<typeof findOne>;
+    for (const s of streams) {
+      found = findOne(s, secret);
+      if (found) break;
+    }
     if (found) findings.push({ dataClass: secret.dataClass, label: secret.label, method: found.method, paths: found.paths });
   }
   return findings;

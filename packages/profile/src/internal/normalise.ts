@@ -7,9 +7,22 @@
 const FORMAT_CHARS = /[\p{Cf}\u034f\u115f\u1160\u3164\uffa0]/gu;
 const MARKS = /\p{M}+/gu;
 
-/** NFKC, format characters removed, diacritics stripped, lowercased. */
+const ND = /\p{Nd}/u;
+const NON_ASCII_DIGIT = /(?![0-9])\p{Nd}/gu;
+
+/** The value of a decimal digit of any script: its distance from the start of its run of ten. */
+function digitValue(ch: string): string {
+  const cp = ch.codePointAt(0) ?? 0;
+  let back = 0;
+  while (back < 60 && ND.test(String.fromCodePoint(cp - back - 1))) back++;
+  return String(back % 10);
+}
+
+/** NFKC, digits of any script as ASCII, format characters removed, diacritics stripped, case-folded (`ß` → `ss`). */
 export function foldText(s: string): string {
-  return s.normalize('NFKC').replace(FORMAT_CHARS, '').normalize('NFD').replace(MARKS, '').normalize('NFC').toLowerCase();
+  return s
+    .normalize('NFKC')
+    .replace(NON_ASCII_DIGIT, digitValue).replace(FORMAT_CHARS, '').normalize('NFD').replace(MARKS, '').normalize('NFC').toUpperCase().toLowerCase();
 }
 
 const ABBREVIATIONS: Readonly<Record<string, string>> = {
