@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { register as start } from './start.ts';
+import { register as profile } from './profile.ts';
 
 /** A command group: adds its subcommands to the program. */
 export type RegisterCommands = (program: Command, ctx: CliContext) => void;
@@ -8,4 +9,5 @@ export type RegisterCommands = (program: Command, ctx: CliContext) => void;
 /** Every command group, in the order `steward --help` lists them. */
 export const registry: RegisterCommands[] = [
   start,
+  profile,
 ];

@@ -1,0 +1,110 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AuditEvent, DataClass, Decision } from '@steward/protocol';
+import { openStore } from '@steward/store';
+import { MIGRATIONS, loadProfileKeyFile, openProfile } from '@steward/profile';
+import { runCli, type CliContext } from '../src/index.ts';
+
+let dir: string;
+let ctx: CliContext;
+let stdout: string[];
+let stderr: string[];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'steward-cli-profile-'));
+  ctx = { dataDir: join(dir, 'data'), dbPath: join(dir, 'data', 'steward.db'), homeDir: join(dir, 'home'), brokerUrl: 'http://127.0.0.1:1' };
+  stdout = [];
+  stderr = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout.push(String(chunk));
+    return true;
+  });
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr.push(String(chunk));
+    return true;
+  });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const allow = (redact: DataClass[] = []): Decision => ({
+  effect: 'allow',
+  determiningRules: ['test.allow'],
+  reasons: [{ ruleId: 'test.allow', effect: 'allow', message: 'allowed in this test' }],
+  obligations: { redact },
+  remedies: [],
+  errors: [],
+  policyVersion: 'v1',
+  decidedAt: '2026-11-26T10:00:00Z',
+});
+
+const run = async (...args: string[]) => {
+  stdout.length = 0;
+  stderr.length = 0;
+  const code = await runCli(['profile', ...args], ctx);
+  return { code, out: stdout.join(''), err: stderr.join('') };
+};
+
+describe('steward profile', () => {
+  it('sets, shows masked or revealed, and removes values, with a 0600 key file created on first use', async () => {
+    expect((await run('set', 'phone', '+1 415 555 0134')).code).toBe(0);
+    expect((await run('set', 'address', '12 Rue des Lilas, 75011 Paris', '--label', 'home')).code).toBe(0);
+    expect(statSync(join(ctx.dataDir, 'profile.key')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(ctx.dbPath).includes(Buffer.from('Lilas'))).toBe(false);
+
+    const masked = await run('show');
+    expect(masked.out).toContain('phone (primary): +');
+    expect(masked.out).not.toContain('555');
+    expect(masked.out).not.toContain('Lilas');
+    const revealed = await run('show', 'address', '--reveal', '--json');
+    expect(JSON.parse(revealed.out)).toEqual([expect.objectContaining({ dataClass: 'address', label: 'home', value: '12 Rue des Lilas, 75011 Paris' })]);
+
+    expect((await run('remove', 'phone')).out).toContain('removed phone (primary)');
+    expect((await run('show', 'phone')).out).toContain('no values stored');
+  });
+
+  it('prints coded errors for bad input and missing values', async () => {
+    const bad = await run('set', 'ssn', '123');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('error ERR_PROFILE_VALUE_INVALID');
+    const email = await run('set', 'email', 'not-an-email');
+    expect(email.err).toContain('error ERR_PROFILE_VALUE_INVALID');
+    expect(email.err).not.toContain('not-an-email');
+    const missing = await run('remove', 'email');
+    expect(missing.err).toContain('error ERR_PROFILE_VALUE_NOT_FOUND');
+  });
+
+  it('who-knows prints the per-vendor disclosure history from the ledger', async () => {
+    await run('set', 'name', 'Alice Martin');
+    await run('set', 'email', 'alice@example.com');
+    const events: AuditEvent[] = [];
+    const store = openStore(ctx.dbPath, { migrations: { profile: MIGRATIONS } });
+    try {
+      const p = openProfile(store, {
+        dataKey: loadProfileKeyFile(ctx.dataDir),
+        audit: (e) => events.push(e),
+        decide: (req) => allow(req.dataClass === 'email' ? ['email'] : []),
+      });
+      await p.disclose({ vendor: { origin: 'https://shop.example', verified: true }, purpose: 'order', taskId: 'task-1', fields: ['name', 'email'] });
+      p.requestErasure('https://shop.example', ['name']);
+    } finally {
+      store.close();
+    }
+    const text = await run('who-knows');
+    expect(text.code).toBe(0);
+    expect(text.out).toContain('https://shop.example');
+    expect(text.out).toMatch(/name \(primary\): value, 1× for order, .*current/);
+    expect(text.out).toMatch(/email \(primary\): relay address, 1× for order/);
+    expect(text.out).toContain('erasure requested');
+    expect(text.out).not.toContain('alice@example.com');
+    const json = JSON.parse((await run('who-knows', 'https://shop.example', '--json')).out) as { vendor: string; fields: unknown[] }[];
+    expect(json[0]?.fields).toHaveLength(2);
+    expect(events.filter((e) => e.type === 'disclosure')).toHaveLength(2);
+    expect((await run('who-knows', 'https://other.example')).out).toContain('no vendor has received anything');
+  });
+});
