@@ -48,3 +48,5 @@ export type {
   AuditQuery,
   QueryPage,
 } from './log/audit-log.ts';
+export { verifyLog } from './log/verify-log.ts';
+export type { VerifyReport, VerifyProblem, VerifyProblemKind, VerifyLogOptions } from './log/verify-log.ts';

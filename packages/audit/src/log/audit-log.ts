@@ -14,7 +14,7 @@ import { HASH_SIZE, hashLeaf as hashLeafOf } from '../merkle/hash.ts';
 import { consistencyProof, inclusionProof, rootAt, type NodeSource } from '../merkle/tree.ts';
 import { verifyConsistency } from '../merkle/verify.ts';
 import { signCheckpoint, verifyCheckpoint } from '../note/checkpoint.ts';
-import { formatVerifierKey, toVerifier, type NoteSigner } from '../note/keys.ts';
+import { formatVerifierKey, toVerifier, type NoteSigner, type NoteVerifier } from '../note/keys.ts';
 import { canonicalEvent, isCommitmentType, newSalt, payloadCommitment, searchText } from './event.ts';
 import { MIGRATIONS } from './migrations.ts';
 
@@ -28,6 +28,16 @@ export interface OpenAuditLogOptions {
   clock?: Clock;
   /** Sign a checkpoint automatically after this many new events and/or this many seconds. */
   checkpointEvery?: { events?: number; seconds?: number };
+  /**
+   * Earlier public keys of the broker (after a key rotation), trusted to have signed earlier
+   * checkpoints. A last checkpoint signed by any other key is never extended.
+   */
+  previousKeys?: readonly NoteVerifier[];
+  /**
+   * Told when an automatic checkpoint fails (for example `ERR_AUDIT_CHECKPOINT_INCONSISTENT`: an
+   * alarm). Appends are not failed by it. Default: a process warning.
+   */
+  onCheckpointError?: (error: unknown) => void;
   /** Group commit: flush when this many events wait (default 1024) or after this delay (default 2 ms). */
   groupCommit?: { maxBatch?: number; maxDelayMs?: number };
 }
@@ -143,6 +153,8 @@ export class AuditLog {
   readonly #maxBatch: number;
   readonly #maxDelayMs: number;
   readonly #every: { events?: number; seconds?: number };
+  readonly #previousKeys: readonly NoteVerifier[];
+  readonly #onCheckpointError: (error: unknown) => void;
   #frontier: Frontier;
   #root: Buffer;
   #queue: Pending[] = [];
@@ -160,6 +172,14 @@ export class AuditLog {
     this.#maxBatch = Math.max(1, options.groupCommit?.maxBatch ?? DEFAULT_BATCH);
     this.#maxDelayMs = Math.max(0, options.groupCommit?.maxDelayMs ?? DEFAULT_DELAY_MS);
     this.#every = options.checkpointEvery ?? {};
+    this.#previousKeys = options.previousKeys ?? [];
+    this.#onCheckpointError =
+      options.onCheckpointError ??
+      ((error) =>
+        process.emitWarning(
+          error instanceof Error ? error : new Error(String(error)),
+          'StewardAuditWarning',
+        ));
     const db = store.db;
     this.#stmts = prepareStatements(db);
     this.#nodeSource = (level, index) => {
@@ -444,7 +464,7 @@ export class AuditLog {
       let ok = false;
       let reason = '';
       try {
-        const cp = verifyCheckpoint(last.note, [verifier], this.origin);
+        const cp = verifyCheckpoint(last.note, [verifier, ...this.#previousKeys], this.origin);
         if (cp.size !== last.size || cp.size > size)
           throw new Error(`last checkpoint size ${cp.size} is beyond the tree (${size})`);
         if (cp.size === size) {
@@ -655,7 +675,12 @@ export class AuditLog {
     const dueByCount = events !== undefined && this.size - lastSize >= events;
     const dueByTime =
       seconds !== undefined && (!last || this.#clock.now() - Date.parse(last.signedAt) >= seconds * 1000);
-    if (dueByCount || dueByTime) this.checkpoint();
+    if (!dueByCount && !dueByTime) return;
+    try {
+      this.checkpoint();
+    } catch (error) {
+      this.#onCheckpointError(error);
+    }
   }
 
   #assertOpen(): void {
