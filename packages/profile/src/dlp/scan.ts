@@ -134,6 +134,23 @@ function matchSquash(s: Streams, needle: string): string[] | undefined {
   return at < 0 ? undefined : pathsOf(s, s.squashPiece.slice(at, at + needle.length));
 }
 
+const LOCAL_TAIL = /[\p{L}\p{N}._%+-]{1,64}$/u;
+const DOMAIN_HEAD = /^[\p{L}\p{N}.-]{1,253}/u;
+
+/**
+ * Email-like strings around each `@`, read at most 64 characters left and 253 right, so that a long
+ * string without an address costs linear time (an unanchored email regex would backtrack).
+ */
+function emailsAround(text: string): string[] {
+  const out: string[] = [];
+  for (let at = text.indexOf('@'); at >= 0 && out.length < 1000; at = text.indexOf('@', at + 1)) {
+    const local = LOCAL_TAIL.exec(text.slice(Math.max(0, at - 64), at))?.[0];
+    const domain = DOMAIN_HEAD.exec(text.slice(at + 1, at + 254))?.[0];
+    if (local && domain && domain.includes('.')) out.push(`${local}@${domain}`);
+  }
+  return out;
+}
+
 function segments(value: string): string[][] {
   return foldText(value)
     .split(/[,;\n]+/)
@@ -156,8 +173,8 @@ function findOne(s: Streams, secret: SecretValue): { method: LeakMethod; paths: 
       if (!canonical) return undefined;
       for (let i = 0; i < s.pieces.length; i++) {
         const text = deobfuscateEmail(s.pieces[i]?.folded ?? '');
-        for (const m of text.matchAll(/[\p{L}\p{N}._%+-]+@[\p{L}\p{N}.-]+\.[\p{L}]{2,}/gu)) {
-          if (canonicalEmail(m[0]) === canonical) return { method: 'email', paths: pathsOf(s, [i]) };
+        for (const candidate of emailsAround(text)) {
+          if (canonicalEmail(candidate) === canonical) return { method: 'email', paths: pathsOf(s, [i]) };
         }
       }
       const [local = '', domain = ''] = canonical.split('@');

@@ -154,6 +154,14 @@ describe('findLeaks: benign text passes', () => {
   });
 });
 
+describe('findLeaks: hostile input', () => {
+  it('reads long text without an address in linear time and still finds a value at its end', () => {
+    const long = `${'a.'.repeat(150_000)} ${'1 '.repeat(50_000)} @@@@ ${'x'.repeat(100_000)}`;
+    expect(leaks({ note: long })).toEqual([]);
+    expect(leaks({ note: `${long} alice.martin@gmail.com` })).toContain('email/primary');
+  });
+});
+
 describe('Profile.scanOutbound', () => {
   it('blocks a message carrying a value outside the decision, audited as disclosure.blocked', async () => {
     h = harness({ decide: tablePolicy({ name: { order: 'allow' }, email: { order: 'allow' } }, { relayEmail: true }) });
