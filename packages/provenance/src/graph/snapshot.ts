@@ -21,6 +21,7 @@ export class AffiliationGraph {
   readonly #byDomain = new Map<string, string>();
   readonly #ownersOf = new Map<string, GraphEdge[]>();
   readonly #affiliationsOf = new Map<string, GraphEdge[]>();
+  readonly #ownedBy = new Map<string, GraphEdge[]>();
   readonly #placements = new Map<string, PaidPlacementRecord[]>();
   #edgeCount = 0;
 
@@ -41,7 +42,11 @@ export class AffiliationGraph {
 
   #addEdge(e: EdgeRecord): void {
     const edge: GraphEdge = { ...e, confidence: e.confidence ?? DEFAULT_CONFIDENCE[e.origin] };
-    push(AFFILIATION_RELATIONS.has(e.relation) ? this.#affiliationsOf : this.#ownersOf, e.child, edge);
+    if (AFFILIATION_RELATIONS.has(e.relation)) push(this.#affiliationsOf, e.child, edge);
+    else {
+      push(this.#ownersOf, e.child, edge);
+      push(this.#ownedBy, e.parent, edge);
+    }
     this.#edgeCount++;
   }
 
@@ -83,6 +88,11 @@ export class AffiliationGraph {
   /** Ownership-like edges (owns, controls, brand_of, operates) where `id` is the child, any date. */
   ownersOf(id: string): readonly GraphEdge[] {
     return this.#ownersOf.get(id) ?? NO_EDGES;
+  }
+
+  /** Ownership-like edges where `id` is the parent (what it owns or controls), any date. */
+  ownedBy(id: string): readonly GraphEdge[] {
+    return this.#ownedBy.get(id) ?? NO_EDGES;
   }
 
   /** Money ties (paid_partner, affiliate_fee) where `id` is the child, any date. */

@@ -34,10 +34,11 @@ export const FactsFile = z.strictObject({
 export type FactsFile = z.infer<typeof FactsFile>;
 
 /**
- * Turns a parsed facts file into graph facts. A file of origin `seed` must carry only
+ * Turns a parsed facts file into graph facts; edges may name entities the file defines or that
+ * `knownEntity` says exist already. A file of origin `seed` must carry only
  * public-domain-compatible licences (`ERR_PROVENANCE_LICENCE_REFUSED`), so nothing else ships.
  */
-export function factsFromFile(value: unknown): GraphFacts {
+export function factsFromFile(value: unknown, knownEntity: (id: string) => boolean = () => false): GraphFacts {
   let file: FactsFile;
   try {
     file = parseStrict(FactsFile, value, 'facts file');
@@ -59,7 +60,7 @@ export function factsFromFile(value: unknown): GraphFacts {
     const l = e.licence ?? licence;
     check(l, `edges.${i}`);
     for (const id of [e.child, e.parent]) {
-      if (!ids.has(id)) throw new ProvenanceError('ERR_PROVENANCE_ENTITY_UNKNOWN', `edges.${i} names entity \`${id}\` that the file does not define`, { details: { entityId: id, index: i } });
+      if (!ids.has(id) && !knownEntity(id)) throw new ProvenanceError('ERR_PROVENANCE_ENTITY_UNKNOWN', `edges.${i} names entity \`${id}\` that the file does not define`, { details: { entityId: id, index: i } });
     }
     if (e.child === e.parent) throw new ProvenanceError('ERR_PROVENANCE_EDGE_INVALID', `edges.${i} links \`${e.child}\` to itself`, { details: { index: i } });
     if (e.validFrom && e.validTo && e.validTo < e.validFrom) {
@@ -71,7 +72,7 @@ export function factsFromFile(value: unknown): GraphFacts {
   const paidPlacements = (file.paidPlacement ?? []).map((p, i) => {
     const l = p.licence ?? licence;
     check(l, `paidPlacement.${i}`);
-    if (!ids.has(p.entity)) throw new ProvenanceError('ERR_PROVENANCE_ENTITY_UNKNOWN', `paidPlacement.${i} names entity \`${p.entity}\` that the file does not define`, { details: { entityId: p.entity, index: i } });
+    if (!ids.has(p.entity) && !knownEntity(p.entity)) throw new ProvenanceError('ERR_PROVENANCE_ENTITY_UNKNOWN', `paidPlacement.${i} names entity \`${p.entity}\` that the file does not define`, { details: { entityId: p.entity, index: i } });
     const retrievedAt = p.retrievedAt ?? file.retrievedAt;
     return { ...p, origin, licence: l, ...(retrievedAt === undefined ? {} : { retrievedAt }) };
   });
