@@ -1,0 +1,103 @@
+import type {
+  AuditEvent,
+  Category,
+  DataClass,
+  DeclaredAffiliation,
+  EntityRef,
+  Flag,
+  Purpose,
+  SignedOffer,
+  TaskSpec,
+  VerificationLevel,
+} from '@steward/protocol';
+
+/** A vendor the person enrolled, as the broker verified it (never as the vendor describes itself). */
+export interface EnrolledVendor {
+  origin: string;
+  displayName: string;
+  /** The A2A endpoint from the verified card; must be on `origin`. */
+  a2aUrl: string;
+  categories: readonly Category[];
+  status: 'active' | 'suspended' | 'revoked';
+  /** JWK thumbprints of the vendor's pinned keys. */
+  keyThumbprints: readonly string[];
+  /** The pinned public keys themselves (JWK), the only keys its messages may verify with. */
+  publicJwks: readonly unknown[];
+  payoutId: string;
+  verified: boolean;
+  signedCard: boolean;
+  registry?: string;
+  verificationLevel?: VerificationLevel;
+  trustTier?: string;
+  legalEntity?: EntityRef;
+  declaredOwners: readonly DeclaredAffiliation[];
+  declaredAffiliations: readonly DeclaredAffiliation[];
+  /** True when no order was ever placed with this vendor. */
+  isNew: boolean;
+}
+
+/** The person's enrolled vendors (identity's trust store behind it). */
+export interface VendorDirectory {
+  list(): EnrolledVendor[];
+  get(origin: string): EnrolledVendor | undefined;
+}
+
+/** A Steward message for a vendor, carried as an A2A data part (docs/wire-protocol.md). */
+export interface OutboundMessage {
+  steward: 'rfq' | 'counter_offer' | 'order';
+  jws: string;
+}
+
+/** What a vendor answered. Untrusted until verified. */
+export interface VendorReply {
+  steward: string;
+  jws?: string;
+  reason?: string;
+}
+
+/** Sends one message to a vendor and returns its answer (A2A over HTTP, RFC 9421-signed). */
+export interface VendorTransport {
+  exchange(vendor: EnrolledVendor, message: OutboundMessage, signal: AbortSignal): Promise<VendorReply>;
+}
+
+/** An offer the broker received, verified and screened. */
+export interface ReceivedOffer {
+  offer: SignedOffer;
+  /** SHA-256 of the compact JWS, what an order binds to. */
+  offerHash: string;
+  jws: string;
+  flags: Flag[];
+  /** Vendor free text a model may see (screened, link-free), or empty. */
+  modelNote: string;
+}
+
+/** Conflict-of-interest detection (packages/provenance behind it). */
+export interface ProvenancePort {
+  /** Flags about the vendors and offers presented together. */
+  flagOffers(input: { vendors: readonly EnrolledVendor[]; offers: readonly ReceivedOffer[]; asOf: string }): Flag[];
+  /** Flags about the agent's pick among the offers (steering). */
+  checkPick(input: { vendors: readonly EnrolledVendor[]; offers: readonly ReceivedOffer[]; pickOfferHash: string; task: TaskSpec; asOf: string }): Flag[];
+  /** True when the vendor shares an owner with the person's agent (maker, operator, model provider). */
+  isAffiliated(vendor: EnrolledVendor, asOf: string): boolean;
+}
+
+/** The outcome of asking for personal data for one vendor and purpose. */
+export interface DisclosurePlan {
+  allowed: Partial<Record<DataClass, string>>;
+  ask: DataClass[];
+  denied: Array<{ dataClass: DataClass; reason: string }>;
+}
+
+/** The person's profile (packages/profile behind it). */
+export interface DisclosurePort {
+  plan(input: { vendor: EnrolledVendor; purpose: Purpose; classes: readonly DataClass[]; taskId: string; approved: readonly DataClass[] }): DisclosurePlan;
+  /** Records what was actually sent (the disclosure ledger). */
+  record(input: { vendor: EnrolledVendor; purpose: Purpose; taskId: string; disclosed: Partial<Record<DataClass, string>>; policyVersion: string }): void;
+  /** Throws when a message carries profile values beyond `allowed` (outbound DLP). */
+  scanOutbound(message: unknown, allowed: Partial<Record<DataClass, string>>): void;
+}
+
+/** The audit log (packages/audit behind it). */
+export interface AuditPort {
+  append(event: AuditEvent, options?: { durable?: boolean; payload?: unknown }): unknown;
+}
