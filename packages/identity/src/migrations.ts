@@ -76,4 +76,20 @@ CREATE TABLE identity_vendor_changes (
 CREATE INDEX identity_vendor_changes_origin ON identity_vendor_changes (origin, status);
 `,
   },
+  {
+    version: 2,
+    name: 'create-identity-registries',
+    up: `
+CREATE TABLE identity_registries (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  added_at TEXT NOT NULL
+) STRICT;
+CREATE TABLE identity_registry_keys (
+  kid TEXT PRIMARY KEY,
+  registry_id TEXT NOT NULL REFERENCES identity_registries (id) ON DELETE CASCADE,
+  jwk TEXT NOT NULL
+) STRICT;
+`,
+  },
 ];

@@ -57,6 +57,18 @@ function claimError(code: 'ERR_MESSAGE_EXPIRED' | 'ERR_MESSAGE_NOT_YET_VALID' | 
  * also after a restart, is refused).
  */
 export function verifyMessage<T extends SignedMessageType>(token: unknown, type: T, options: VerifyMessageOptions): VerifiedMessage<T> {
+  return verifyClaims(token, type, options);
+}
+
+/**
+ * {@link verifyMessage} with the replay store optional: `replay: null` is only for objects that
+ * are meant to be presented many times (registry credentials). Not exported from the package.
+ */
+export function verifyClaims<T extends SignedMessageType>(
+  token: unknown,
+  type: T,
+  options: Omit<VerifyMessageOptions, 'replay'> & { replay: ReplayStore | null },
+): VerifiedMessage<T> {
   const skew = Math.min(options.skewSeconds ?? MAX_CLOCK_SKEW_SECONDS, MAX_CLOCK_SKEW_SECONDS);
   const maxLifetime = options.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS;
   const { header, payload: raw, key } = verifyCompact(token, {
@@ -109,7 +121,7 @@ export function verifyMessage<T extends SignedMessageType>(token: unknown, type:
   }
   try {
     // INVARIANT: the jti entry outlives every instant at which this message could still verify.
-    options.replay.checkAndRecord(`jws:${key.owner}`, String(c.jti), exp + skew, now);
+    options.replay?.checkAndRecord(`jws:${key.owner}`, String(c.jti), exp + skew, now);
   } catch (error) {
     if (isStewardError(error)) throw error;
     throw new IdentityError('ERR_REPLAY_STORE_UNAVAILABLE', 'replay store is unavailable', { cause: error });
