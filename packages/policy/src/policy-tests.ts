@@ -38,11 +38,12 @@ export interface PolicyTestReport {
 /** Builds the full request of a test from the test defaults. */
 export function testRequest(test: PolicyTest): PolicyRequest {
   const r = test.request;
+  const dropNulls = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null));
   return parsePolicyRequest({
     ...TEST_REQUEST_DEFAULTS,
     ...r,
-    vendor: { ...TEST_REQUEST_DEFAULTS.vendor, ...r.vendor },
-    counters: { ...TEST_REQUEST_DEFAULTS.counters, ...r.counters },
+    vendor: dropNulls({ ...TEST_REQUEST_DEFAULTS.vendor, ...r.vendor }),
+    counters: dropNulls({ ...TEST_REQUEST_DEFAULTS.counters, ...r.counters }),
     flags: r.flags ?? [],
     time: r.time ?? TEST_REQUEST_DEFAULTS.time,
   });

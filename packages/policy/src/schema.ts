@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Category, DataClass, Effect, FlagKind, Origin, Purpose, VerificationLevel } from '@steward/protocol';
 import { parseMoneyText } from './money.ts';
-import { CounterName, PolicyAction, PolicyCounters, PolicyVendor, RecurringPeriod } from './request.ts';
+import { CounterName, PolicyAction, PolicyVendor, RecurringPeriod } from './request.ts';
 
 const oneOrMany = <T extends z.ZodType>(s: T) => z.union([s, z.array(s).min(1).max(100)]);
 
@@ -139,7 +139,14 @@ const conflictShape = Object.fromEntries(FlagKind.options.map((k) => [k, Conflic
 export const PolicyTestRequest = z.strictObject({
   action: PolicyAction,
   category: Category.optional(),
-  vendor: PolicyVendor.partial().optional(),
+  /** Overrides of the default test vendor; `null` removes an optional field (e.g. `registry: null`). */
+  vendor: PolicyVendor.partial()
+    .extend({
+      registry: z.string().min(1).max(256).nullable().optional(),
+      verificationLevel: VerificationLevel.nullable().optional(),
+      trustTier: z.string().min(1).max(32).nullable().optional(),
+    })
+    .optional(),
   amount: MoneyText.optional(),
   recurring: z.strictObject({ period: RecurringPeriod }).optional(),
   dataClasses: z.array(DataClass).max(20).optional(),
@@ -147,7 +154,8 @@ export const PolicyTestRequest = z.strictObject({
   flags: z.array(FlagKind).max(50).optional(),
   unaffiliatedAlternative: z.boolean().optional(),
   time: z.iso.datetime({ offset: true }).optional(),
-  counters: PolicyCounters.optional(),
+  /** Overrides of the default counters (all 0); `null` removes one, to test fail-closed handling. */
+  counters: z.partialRecord(CounterName, z.number().int().min(0).nullable()).optional(),
 });
 export type PolicyTestRequest = z.output<typeof PolicyTestRequest>;
 
