@@ -1,6 +1,6 @@
 import type { DataClass } from '@steward/protocol';
 import { ProfileError } from '../errors.ts';
-import { canonicalEmail, datesIn, decodings, deobfuscateEmail, digitRuns, foldText, phoneCandidates, spelledDigits, tokens } from '../internal/normalise.ts';
+import { canonicalEmail, datesIn, decodings, deobfuscateEmail, digitRuns, foldText, phoneCandidates, spelledDigits, tokens, type DigitRun } from '../internal/normalise.ts';
 
 /** A personal value to look for, with its class and label (never reported back as a value). */
 export interface SecretValue {
@@ -84,30 +84,43 @@ function findSequence(hay: readonly string[], needle: readonly string[]): number
   return -1;
 }
 
-interface Streams {
-  pieces: Piece[];
-  toks: string[];
-  tokPiece: number[];
-  runs: ReturnType<typeof digitRuns>;
-  squash: string;
-  squashPiece: number[];
-}
+/** Views of the pieces, each built on first use so a scan pays only for the classes it checks. */
+class Streams {
+  readonly pieces: Piece[];
+  readonly emails: (string[] | undefined)[] = [];
+  readonly dates: ([number, number, number][] | undefined)[] = [];
+  #tokens: { toks: string[]; tokPiece: number[]; squash: string; squashStarts: number[]; squashPieces: number[] } | undefined;
+  #runs: DigitRun[] | undefined;
 
-function buildStreams(pieces: Piece[]): Streams {
-  const toks: string[] = [];
-  const tokPiece: number[] = [];
-  let squash = '';
-  const squashPiece: number[] = [];
-  pieces.forEach((p, i) => {
-    for (const t of tokens(p.folded)) {
-      toks.push(t);
-      tokPiece.push(i);
-      if (t === 'at' || t === 'dot') continue;
-      squash += t;
-      for (let k = 0; k < t.length; k++) squashPiece.push(i);
-    }
-  });
-  return { pieces, toks, tokPiece, runs: digitRuns(pieces.map((p) => spelledDigits(p.folded))), squash, squashPiece };
+  constructor(pieces: Piece[]) {
+    this.pieces = pieces;
+  }
+
+  get runs(): DigitRun[] {
+    return (this.#runs ??= digitRuns(this.pieces.map((p) => spelledDigits(p.folded))));
+  }
+
+  get tokens(): { toks: string[]; tokPiece: number[]; squash: string; squashStarts: number[]; squashPieces: number[] } {
+    if (this.#tokens) return this.#tokens;
+    const toks: string[] = [];
+    const tokPiece: number[] = [];
+    const parts: string[] = [];
+    const squashStarts: number[] = [];
+    const squashPieces: number[] = [];
+    let offset = 0;
+    this.pieces.forEach((p, i) => {
+      for (const t of tokens(p.folded)) {
+        toks.push(t);
+        tokPiece.push(i);
+        if (t === 'at' || t === 'dot') continue;
+        parts.push(t);
+        squashStarts.push(offset);
+        squashPieces.push(i);
+        offset += t.length;
+      }
+    });
+    return (this.#tokens = { toks, tokPiece, squash: parts.join(''), squashStarts, squashPieces });
+  }
 }
 
 function pathsOf(s: Streams, indices: Iterable<number>): string[] {
@@ -125,13 +138,21 @@ function matchDigits(s: Streams, candidates: readonly string[]): string[] | unde
 }
 
 function matchTokens(s: Streams, needle: readonly string[]): string[] | undefined {
-  const at = findSequence(s.toks, needle);
-  return at < 0 ? undefined : pathsOf(s, s.tokPiece.slice(at, at + needle.length));
+  const { toks, tokPiece } = s.tokens;
+  const at = findSequence(toks, needle);
+  return at < 0 ? undefined : pathsOf(s, tokPiece.slice(at, at + needle.length));
 }
 
 function matchSquash(s: Streams, needle: string): string[] | undefined {
-  const at = s.squash.indexOf(needle);
-  return at < 0 ? undefined : pathsOf(s, s.squashPiece.slice(at, at + needle.length));
+  const { squash, squashStarts, squashPieces } = s.tokens;
+  const at = squash.indexOf(needle);
+  if (at < 0) return undefined;
+  const owners: number[] = [];
+  squashStarts.forEach((start, k) => {
+    const next = squashStarts[k + 1] ?? squash.length;
+    if (next > at && start < at + needle.length) owners.push(squashPieces[k] ?? 0);
+  });
+  return pathsOf(s, owners);
 }
 
 const LOCAL_TAIL = /[\p{L}\p{N}._%+-]{1,64}$/u;
@@ -172,8 +193,10 @@ function findOne(s: Streams, secret: SecretValue): { method: LeakMethod; paths: 
       const canonical = canonicalEmail(secret.value);
       if (!canonical) return undefined;
       for (let i = 0; i < s.pieces.length; i++) {
-        const text = deobfuscateEmail(s.pieces[i]?.folded ?? '');
-        for (const candidate of emailsAround(text)) {
+        const folded = s.pieces[i]?.folded ?? '';
+        // Only text with an `@` or an "at" can hold an address in the forms read here.
+        const found = (s.emails[i] ??= folded.includes('@') || /\bat\b/.test(folded) ? emailsAround(deobfuscateEmail(folded)) : []);
+        for (const candidate of found) {
           if (canonicalEmail(candidate) === canonical) return { method: 'email', paths: pathsOf(s, [i]) };
         }
       }
@@ -185,7 +208,7 @@ function findOne(s: Streams, secret: SecretValue): { method: LeakMethod; paths: 
     case 'birth_date': {
       const [y, m, d] = secret.value.split('-').map(Number) as [number, number, number];
       for (let i = 0; i < s.pieces.length; i++) {
-        for (const [yy, mm, dd] of datesIn(s.pieces[i]?.folded ?? '')) {
+        for (const [yy, mm, dd] of (s.dates[i] ??= datesIn(s.pieces[i]?.folded ?? ''))) {
           if (mm === m && dd === d && (yy === y || (yy < 100 && yy === y % 100))) return { method: 'date', paths: pathsOf(s, [i]) };
         }
       }
@@ -250,7 +273,7 @@ export function findLeaks(
   const todo = secrets.filter((x) => classes.includes(x.dataClass) && !allowedFolded.has(foldText(x.value).trim()));
   if (todo.length === 0) return [];
   const collected = collect(message);
-  const streams = [buildStreams(collected.values), buildStreams(collected.keys)];
+  const streams = [new Streams(collected.values), new Streams(collected.keys)];
   const findings: LeakFinding[] = [];
   for (const secret of todo) {
     let found: ReturnType<typeof findOne>;

@@ -7,6 +7,7 @@
 const FORMAT_CHARS = /[\p{Cf}\u034f\u115f\u1160\u3164\uffa0]/gu;
 const MARKS = /\p{M}+/gu;
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const ND = /\p{Nd}/u;
 const NON_ASCII_DIGIT = /(?![0-9])\p{Nd}/gu;
 
@@ -20,6 +21,8 @@ function digitValue(ch: string): string {
 
 /** NFKC, digits of any script as ASCII, format characters removed, diacritics stripped, case-folded (`ß` → `ss`). */
 export function foldText(s: string): string {
+  // Printable ASCII needs none of the Unicode steps.
+  if (PRINTABLE_ASCII.test(s)) return s.toLowerCase();
   return s
     .normalize('NFKC')
     .replace(NON_ASCII_DIGIT, digitValue).replace(FORMAT_CHARS, '').normalize('NFD').replace(MARKS, '').normalize('NFC').toUpperCase().toLowerCase();
@@ -100,15 +103,17 @@ export function digitRuns(pieces: readonly string[]): DigitRun[] {
     gap = 0;
   };
   pieces.forEach((text, p) => {
-    for (const ch of text) {
-      if (ch >= '0' && ch <= '9') {
-        digits += ch;
+    if (digits.length === 0 && !/\d/.test(text)) return;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 48 && c <= 57) {
+        digits += text[i];
         owners.push(p);
         gap = 0;
-      } else if (DIGIT_SEPARATOR.test(ch) && digits.length > 0) {
+      } else if (digits.length > 0 && DIGIT_SEPARATOR.test(text[i] ?? '')) {
         gap += 1;
         if (gap > 4) close();
-      } else {
+      } else if (digits.length > 0) {
         close();
       }
     }
@@ -174,24 +179,28 @@ export function deobfuscateEmail(folded: string): string {
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const MONTH = '(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\\.?';
+const YMD = /(?<!\d)(\d{4})[-/. ](\d{1,2})[-/. ](\d{1,2})(?!\d)/g;
+const DMY = /(?<!\d)(\d{1,2})[-/. ](\d{1,2})[-/. ](\d{4}|\d{2})(?!\d)/g;
+const COMPACT = /(?<!\d)(\d{8})(?!\d)/g;
+const D_MONTH_Y = new RegExp(`(?<!\\d)(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH},?\\s+(\\d{4}|\\d{2})(?!\\d)`, 'g');
+const MONTH_D_Y = new RegExp(`${MONTH}\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4}|\\d{2})(?!\\d)`, 'g');
 
 /** Every calendar date written in the text, as `[year, month, day]` (two-digit years kept as such). */
 export function datesIn(folded: string): [number, number, number][] {
   const out: [number, number, number][] = [];
+  if (!/\d/.test(folded)) return out;
   const num = (s: string | undefined): number => Number(s);
-  for (const m of folded.matchAll(/(?<!\d)(\d{4})[-/. ](\d{1,2})[-/. ](\d{1,2})(?!\d)/g)) out.push([num(m[1]), num(m[2]), num(m[3])]);
-  for (const m of folded.matchAll(/(?<!\d)(\d{1,2})[-/. ](\d{1,2})[-/. ](\d{4}|\d{2})(?!\d)/g)) {
+  for (const m of folded.matchAll(YMD)) out.push([num(m[1]), num(m[2]), num(m[3])]);
+  for (const m of folded.matchAll(DMY)) {
     out.push([num(m[3]), num(m[2]), num(m[1])], [num(m[3]), num(m[1]), num(m[2])]);
   }
-  for (const m of folded.matchAll(/(?<!\d)(\d{8})(?!\d)/g)) {
+  for (const m of folded.matchAll(COMPACT)) {
     const s = m[1] ?? '';
     out.push([num(s.slice(0, 4)), num(s.slice(4, 6)), num(s.slice(6, 8))], [num(s.slice(4, 8)), num(s.slice(2, 4)), num(s.slice(0, 2))], [num(s.slice(4, 8)), num(s.slice(0, 2)), num(s.slice(2, 4))]);
   }
-  for (const m of folded.matchAll(new RegExp(`(?<!\\d)(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH},?\\s+(\\d{4}|\\d{2})(?!\\d)`, 'g'))) {
-    out.push([num(m[3]), MONTHS.indexOf(m[2] ?? '') + 1, num(m[1])]);
-  }
-  for (const m of folded.matchAll(new RegExp(`${MONTH}\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4}|\\d{2})(?!\\d)`, 'g'))) {
-    out.push([num(m[3]), MONTHS.indexOf(m[1] ?? '') + 1, num(m[2])]);
+  if (/[a-z]/.test(folded)) {
+    for (const m of folded.matchAll(D_MONTH_Y)) out.push([num(m[3]), MONTHS.indexOf(m[2] ?? '') + 1, num(m[1])]);
+    for (const m of folded.matchAll(MONTH_D_Y)) out.push([num(m[3]), MONTHS.indexOf(m[1] ?? '') + 1, num(m[2])]);
   }
   return out;
 }
