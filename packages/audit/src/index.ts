@@ -50,3 +50,7 @@ export type {
 } from './log/audit-log.ts';
 export { verifyLog } from './log/verify-log.ts';
 export type { VerifyReport, VerifyProblem, VerifyProblemKind, VerifyLogOptions } from './log/verify-log.ts';
+export { Witness, FileWitnessStorage, MemoryWitnessStorage } from './witness/witness.ts';
+export type { WitnessStorage, WitnessState, WitnessInput, WitnessResult } from './witness/witness.ts';
+export { exportLog, verifyExport, ExportVerifier, EXPORT_FORMAT } from './export/export.ts';
+export type { ExportHeader, ExportOptions, ExportReport, ExportClaim } from './export/export.ts';
