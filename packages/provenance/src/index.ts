@@ -13,6 +13,8 @@ export {
 export type { GraphFacts, GraphEdge } from './graph/types.ts';
 export { AffiliationGraph, buildGraph } from './graph/snapshot.ts';
 export { walkOwners, edgeValidOn } from './graph/walk.ts';
+export { describeEntity, toEvidence, ensureSeed } from './graph/describe.ts';
+export type { EntityReport } from './graph/describe.ts';
 export type { WalkOptions, OwnershipReach } from './graph/walk.ts';
 export { saveFacts, loadGraph, readFacts, addLocalEdge } from './graph/store.ts';
 export type { SaveOptions, SaveResult, LocalEdgeInput } from './graph/store.ts';

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { register as start } from './start.ts';
 import { register as profile } from './profile.ts';
+import { register as provenance } from './provenance.ts';
 
 /** A command group: adds its subcommands to the program. */
 export type RegisterCommands = (program: Command, ctx: CliContext) => void;
@@ -10,4 +11,5 @@ export type RegisterCommands = (program: Command, ctx: CliContext) => void;
 export const registry: RegisterCommands[] = [
   start,
   profile,
+  provenance,
 ];
