@@ -32,11 +32,11 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const allow = (redact: DataClass[] = []): Decision => ({
+const allow = (relay: DataClass[] = []): Decision => ({
   effect: 'allow',
   determiningRules: ['test.allow'],
   reasons: [{ ruleId: 'test.allow', effect: 'allow', message: 'allowed in this test' }],
-  obligations: { redact },
+  obligations: { redact: [], relay },
   remedies: [],
   errors: [],
   policyVersion: 'v1',

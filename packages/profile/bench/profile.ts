@@ -64,7 +64,7 @@ const allow: Decision = {
   effect: 'allow',
   determiningRules: ['bench'],
   reasons: [{ ruleId: 'bench', effect: 'allow', message: 'bench' }],
-  obligations: { redact: ['email'] },
+  obligations: { redact: [], relay: ['email'] },
   remedies: [],
   errors: [],
   policyVersion: 'v1',

@@ -18,9 +18,10 @@ export interface ShareDataRequest {
 
 /**
  * The decision port. Its answer is read as: `deny` refuses the field; `ask` needs the person's
- * approval; `allow` releases it, except that a class listed in `obligations.redact` leaves only in
- * pseudonymous form: `email` as the vendor's relay address, any other class not at all.
- * A thrown error or a malformed Decision refuses the field (fail closed).
+ * approval; `allow` releases it. A class in `obligations.relay` leaves only in pseudonymous form
+ * (`email` as the vendor's relay address; any other class, having none, not at all); a class in
+ * `obligations.redact` is withheld. A thrown error or a malformed Decision refuses the field (fail
+ * closed). The policy package's `decide` has this meaning.
  */
 export type DecidePort = (req: ShareDataRequest) => Decision | Promise<Decision>;
 

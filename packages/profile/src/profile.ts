@@ -6,7 +6,7 @@ import type { AuditSink, DecidePort, SignerPort } from './ports.ts';
 import { deriveKeys, hmacB64u, randomId, seal, valueAad } from './internal/crypto.ts';
 import { emitAudit, isoNow, readValues, resolveValue, type StoredValue, type VaultContext } from './internal/context.ts';
 import { checkDataClass, checkLabel, checkValue } from './internal/values.ts';
-import { disclose, type DisclosureRequest, type DisclosureResult } from './disclosure/disclose.ts';
+import { disclose, discloseSync, type DisclosureRequest, type DisclosureResult } from './disclosure/disclose.ts';
 import { listDisclosures, requestErasure, whoKnows, type DisclosureRecord, type ErasureRequest, type VendorKnowledge } from './disclosure/ledger.ts';
 import { DEFAULT_RELAY_DOMAIN, lookupRelay, relayAddressFor } from './disclosure/relay.ts';
 import { issuePaymentToken, type IssuedPaymentToken, type PaymentTokenRequest } from './payment/issue.ts';
@@ -124,6 +124,11 @@ export class Profile {
     return disclose(this.#ctx, request);
   }
 
+  /** {@link Profile.disclose} for a synchronous policy port (a promise from the port refuses every field). */
+  discloseSync(request: DisclosureRequest): DisclosureResult {
+    return discloseSync(this.#ctx, request);
+  }
+
   /** The vendor's deterministic relay address (not recorded until used in a disclosure). */
   relayAddress(vendorOrigin: string): string {
     return relayAddressFor(this.#ctx, vendorOrigin);
@@ -155,11 +160,13 @@ export class Profile {
   }
 
   /**
-   * Screens a message about to go to a vendor for profile values beyond `allowed`; throws
+   * Screens a message about to go to a vendor for profile values beyond `allowed` (the released
+   * strings, e.g. `result.allowedValues`, or a class → value record such as `result.disclosed`); throws
    * `ERR_PROFILE_DLP_BLOCKED` (audited as `disclosure.blocked`) on a match.
    */
-  scanOutbound(message: unknown, allowed: Iterable<string>, context: OutboundContext): ScanResult {
-    return checkOutbound(this.#ctx, message, allowed, context);
+  scanOutbound(message: unknown, allowed: Iterable<string> | Partial<Record<DataClass, string>>, context: OutboundContext): ScanResult {
+    const values = Symbol.iterator in Object(allowed) ? (allowed as Iterable<string>) : Object.values(allowed as Partial<Record<DataClass, string>>).filter((v): v is string => typeof v === 'string');
+    return checkOutbound(this.#ctx, message, values, context);
   }
 }
 

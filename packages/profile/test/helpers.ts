@@ -55,13 +55,13 @@ export function harness(options: Partial<ProfileOptions> = {}): Harness {
 }
 
 /** A well-formed Decision. */
-export function decision(effect: Effect, opts: { redact?: DataClass[]; rule?: string; message?: string; version?: string; remedies?: string[] } = {}): Decision {
+export function decision(effect: Effect, opts: { redact?: DataClass[]; relay?: DataClass[]; rule?: string; message?: string; version?: string; remedies?: string[] } = {}): Decision {
   const rule = opts.rule ?? `test.${effect}`;
   return {
     effect,
     determiningRules: [rule],
     reasons: [{ ruleId: rule, effect, message: opts.message ?? `rule ${rule} says ${effect}` }],
-    obligations: { redact: opts.redact ?? [] },
+    obligations: { redact: opts.redact ?? [], ...(opts.relay ? { relay: opts.relay } : {}) },
     remedies: opts.remedies ?? [],
     errors: [],
     policyVersion: opts.version ?? 'v1',
@@ -81,7 +81,7 @@ export function tablePolicy(
     return decision(effect, {
       rule: `table.${req.dataClass}.${req.purpose}`,
       message: effect === 'deny' ? `${req.dataClass} is not shared for ${req.purpose}` : `${req.dataClass} for ${req.purpose}: ${effect}`,
-      redact: opts.relayEmail && req.dataClass === 'email' ? ['email'] : [],
+      ...(opts.relayEmail && req.dataClass === 'email' ? { relay: ['email' as const] } : {}),
       remedies: effect === 'deny' ? [`allow ${req.dataClass} for ${req.purpose} in your policy`] : [],
       ...(opts.version ? { version: opts.version } : {}),
     });

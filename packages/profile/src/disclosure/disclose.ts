@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DataClass, Decision, Id, Purpose, parseStrict, type Effect } from '@steward/protocol';
 import { ProfileError } from '../errors.ts';
-import type { VendorRef } from '../ports.ts';
+import type { ShareDataRequest, VendorRef } from '../ports.ts';
 import { hmacB64u, randomId } from '../internal/crypto.ts';
 import { emitAudit, isoNow, resolveValue, type VaultContext } from '../internal/context.ts';
 import { checkLabel } from '../internal/values.ts';
@@ -132,20 +132,53 @@ function checkRequest(req: DisclosureRequest): Checked {
   };
 }
 
-async function decideField(ctx: VaultContext, req: Checked, dataClass: DataClass, purpose: Purpose): Promise<Decision | { error: string }> {
-  if (!ctx.decide) return { error: 'no policy is configured, so nothing is shared' };
+type FieldDecision = Decision | { error: string };
+
+function shareRequest(req: Checked, dataClass: DataClass, purpose: Purpose): ShareDataRequest {
+  return {
+    dataClass,
+    purpose,
+    vendor: { origin: req.vendor.origin, verified: req.vendor.verified === true, ...(req.vendor.category ? { category: req.vendor.category } : {}) },
+    ...(req.taskId === undefined ? {} : { taskId: req.taskId }),
+    action: 'share_data',
+  };
+}
+
+// Fail closed: an error while deciding is a refusal, and it is said so.
+function decideError(error: unknown): { error: string } {
+  return { error: `the policy could not decide (${error instanceof Error ? error.message.slice(0, 200) : 'unknown error'})` };
+}
+
+const NO_POLICY = { error: 'no policy is configured, so nothing is shared' };
+
+function checkDecision(answer: unknown): FieldDecision {
   try {
-    const answer = await ctx.decide({
-      dataClass,
-      purpose,
-      vendor: { origin: req.vendor.origin, verified: req.vendor.verified === true, ...(req.vendor.category ? { category: req.vendor.category } : {}) },
-      ...(req.taskId === undefined ? {} : { taskId: req.taskId }),
-      action: 'share_data',
-    });
     return parseStrict(Decision, answer, 'policy decision');
   } catch (error) {
-    // Fail closed: an error while deciding is a refusal, and it is said so.
-    return { error: `the policy could not decide (${error instanceof Error ? error.message.slice(0, 200) : 'unknown error'})` };
+    return decideError(error);
+  }
+}
+
+async function decideAsync(ctx: VaultContext, req: Checked, dataClass: DataClass, purpose: Purpose): Promise<FieldDecision> {
+  if (!ctx.decide) return NO_POLICY;
+  try {
+    return checkDecision(await ctx.decide(shareRequest(req, dataClass, purpose)));
+  } catch (error) {
+    return decideError(error);
+  }
+}
+
+function decideSync(ctx: VaultContext, req: Checked, dataClass: DataClass, purpose: Purpose): FieldDecision {
+  if (!ctx.decide) return NO_POLICY;
+  try {
+    const answer: unknown = ctx.decide(shareRequest(req, dataClass, purpose));
+    if (answer instanceof Promise || (typeof answer === 'object' && answer !== null && typeof (answer as { then?: unknown }).then === 'function')) {
+      if (answer instanceof Promise) answer.catch(() => undefined);
+      return { error: 'the policy answered asynchronously; use `disclose`, not `discloseSync`' };
+    }
+    return checkDecision(answer);
+  } catch (error) {
+    return decideError(error);
   }
 }
 
@@ -174,6 +207,29 @@ export function approvalSubjectHash(vendor: string, taskId: string | undefined, 
  */
 export async function disclose(ctx: VaultContext, request: DisclosureRequest): Promise<DisclosureResult> {
   const req = checkRequest(request);
+  const decisions = new Map<DataClass, FieldDecision>();
+  for (const f of req.fields) {
+    if (minimumRefusal(f.dataClass, f.purpose) === undefined) decisions.set(f.dataClass, await decideAsync(ctx, req, f.dataClass, f.purpose));
+  }
+  return completeDisclosure(ctx, request, req, (dc) => decisions.get(dc) ?? NO_POLICY);
+}
+
+/**
+ * {@link disclose} for a policy port that answers synchronously (the policy package's `decide`
+ * does), so a synchronous caller can plan a disclosure; a port that returns a promise refuses
+ * every field.
+ */
+export function discloseSync(ctx: VaultContext, request: DisclosureRequest): DisclosureResult {
+  const req = checkRequest(request);
+  return completeDisclosure(ctx, request, req, (dc, purpose) => decideSync(ctx, req, dc, purpose));
+}
+
+function completeDisclosure(
+  ctx: VaultContext,
+  request: DisclosureRequest,
+  req: Checked,
+  decideField: (dataClass: DataClass, purpose: Purpose) => FieldDecision,
+): DisclosureResult {
   const disclosureId = randomId('dsc');
   const refused: RefusedField[] = [];
   const ask: AskField[] = [];
@@ -198,7 +254,7 @@ export async function disclose(ctx: VaultContext, request: DisclosureRequest): P
       });
       continue;
     }
-    const decision = await decideField(ctx, req, f.dataClass, f.purpose);
+    const decision = decideField(f.dataClass, f.purpose);
     if ('error' in decision) {
       refused.push({ dataClass: f.dataClass, label: stored.label, purpose: f.purpose, code: 'policy_error', reason: decision.error, remedies: [], policyVersion: null });
       continue;
@@ -215,14 +271,16 @@ export async function disclose(ctx: VaultContext, request: DisclosureRequest): P
       });
       continue;
     }
-    const redacted = decision.obligations.redact.includes(f.dataClass);
-    if (redacted && f.dataClass !== 'email') {
+    const relayed = decision.obligations.relay?.includes(f.dataClass) === true;
+    if (decision.obligations.redact.includes(f.dataClass) || (relayed && f.dataClass !== 'email')) {
       refused.push({
         dataClass: f.dataClass,
         label: stored.label,
         purpose: f.purpose,
         code: 'redacted',
-        reason: `the policy requires \`${f.dataClass}\` to be withheld from this vendor and there is no pseudonymous form of it`,
+        reason: relayed
+          ? `the policy allows \`${f.dataClass}\` only through a relay, and only email has one`
+          : `the policy requires \`${f.dataClass}\` to be withheld from this vendor`,
         remedies: decision.remedies,
         policyVersion: decision.policyVersion,
       });
@@ -236,7 +294,7 @@ export async function disclose(ctx: VaultContext, request: DisclosureRequest): P
       label: stored.label,
       purpose: f.purpose,
       value: stored.value,
-      relay: redacted,
+      relay: relayed,
       decision,
       effect: decision.effect === 'ask' ? 'approved' : 'allow',
     });

@@ -168,14 +168,34 @@ describe('disclose', () => {
     expect(none.refused[0]).toMatchObject({ code: 'policy_error' });
   });
 
-  it('withholds a non-email class the policy redacts, and reports a missing value', async () => {
-    h = harness({ decide: () => decision('allow', { redact: ['phone'] }) });
+  it('withholds what the policy redacts, refuses a relay for a class that has none, and reports a missing value', async () => {
+    h = harness({ decide: (req) => decision('allow', req.dataClass === 'phone' ? { relay: ['phone'] } : { redact: ['email'] }) });
     h.profile.set('phone', ALICE.phone);
-    const r = await h.profile.disclose({ vendor: SHOP, purpose: 'order', fields: ['phone', 'name'] });
+    h.profile.set('email', ALICE.email);
+    const r = await h.profile.disclose({ vendor: SHOP, purpose: 'order', fields: ['phone', 'email', 'name'] });
+    expect(r.disclosed).toEqual({});
     expect(r.refused.map((f) => [f.dataClass, f.code])).toEqual([
       ['phone', 'redacted'],
+      ['email', 'redacted'],
       ['name', 'missing'],
     ]);
+    expect(r.refused[0]?.reason).toContain('only through a relay');
+    expect(r.refused[1]?.reason).toContain('withheld');
+  });
+
+  it('discloseSync gives the same answer for a synchronous policy and refuses for an asynchronous one', async () => {
+    h = harness({ decide: tablePolicy({ name: { order: 'allow' }, email: { order: 'allow' } }, { relayEmail: true }) });
+    fillAlice(h.profile);
+    const sync = h.profile.discloseSync({ vendor: SHOP, purpose: 'order', fields: ['name', 'email'] });
+    const async = await h.profile.disclose({ vendor: SHOP, purpose: 'order', fields: ['name', 'email'] });
+    expect(sync.disclosed).toEqual(async.disclosed);
+    expect(sync.disclosed.email).toMatch(/^relay-/);
+    h.close();
+    h = harness({ decide: () => Promise.resolve(decision('allow')) });
+    fillAlice(h.profile);
+    const refused = h.profile.discloseSync({ vendor: SHOP, purpose: 'order', fields: ['name'] });
+    expect(refused.refused[0]).toMatchObject({ code: 'policy_error' });
+    expect((await h.profile.disclose({ vendor: SHOP, purpose: 'order', fields: ['name'] })).disclosed).toEqual({ name: ALICE.name });
   });
 
   it('discloses nothing and keeps no ledger row when the audit sink fails (ERR_PROFILE_AUDIT_FAILED)', async () => {

@@ -181,6 +181,8 @@ describe('Profile.scanOutbound', () => {
     expect(JSON.stringify(blocked)).not.toContain('555');
     // The relayed email and the name were allowed: the same order without the phone passes.
     expect(h.profile.scanOutbound({ disclosed: r.disclosed, giftMessage: 'Enjoy!' }, r.allowedValues, { vendor: SHOP.origin })).toMatchObject({ ok: true });
+    expect(h.profile.scanOutbound({ disclosed: r.disclosed }, r.disclosed, { vendor: SHOP.origin })).toMatchObject({ ok: true });
+    expect(() => h!.profile.scanOutbound({ disclosed: r.disclosed, p: ALICE.phone }, r.disclosed, { vendor: SHOP.origin })).toThrow(expect.objectContaining({ code: 'ERR_PROFILE_DLP_BLOCKED' }));
     // The real email is not what was allowed (the relay was), so it is blocked.
     expect(() => h!.profile.scanOutbound({ disclosed: { ...r.disclosed, email: ALICE.email } }, r.allowedValues, { vendor: SHOP.origin })).toThrow(
       expect.objectContaining({ code: 'ERR_PROFILE_DLP_BLOCKED' }),
