@@ -1,7 +1,9 @@
-import { FixedClock, type Decision, type Effect } from '@steward/protocol';
+import { z } from 'zod';
+import { Decision, FixedClock, type Effect } from '@steward/protocol';
 import type { CompiledPolicy, SpendLookup } from './compile.ts';
 import { decide } from './decide.ts';
-import type { PolicyRequest } from './request.ts';
+import { PolicyError } from './errors.ts';
+import { PolicyRequest } from './request.ts';
 
 /** A decision input as recorded (e.g. from the audit log), with the decision made then. */
 export interface RecordedDecision {
@@ -59,4 +61,21 @@ export function dryRun(candidate: CompiledPolicy, records: readonly RecordedDeci
     changed.push({ index, request: record.request, before, after, direction, why });
   });
   return { candidateVersion: candidate.version, total: records.length, unchanged: records.length - changed.length, changed };
+}
+
+const RecordedDecisionList = z.array(
+  z.strictObject({ request: PolicyRequest, decision: Decision, spent: z.record(z.string().max(64), z.number().int().min(0)).optional() }),
+).max(100_000);
+
+/** Checks recorded decision inputs (e.g. exported from the audit log); throws `ERR_POLICY_REQUEST_INVALID`. */
+export function parseRecordedDecisions(value: unknown): RecordedDecision[] {
+  const parsed = RecordedDecisionList.safeParse(value);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const path = first?.path.map(String).join('.') ?? '';
+    throw new PolicyError('ERR_POLICY_REQUEST_INVALID', `recorded inputs must be a list of { request, decision, spent? }: ${path ? `${path}: ` : ''}${first?.message ?? 'invalid'}`, {
+      details: { path },
+    });
+  }
+  return parsed.data;
 }

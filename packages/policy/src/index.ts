@@ -33,7 +33,7 @@ export type { PolicyTestResult, PolicyTestReport } from './policy-tests.ts';
 export { renderPolicyJsonSchema } from './json-schema.ts';
 export { PolicyVersions, diffSources } from './versions.ts';
 export type { PolicyVersionEntry, PolicyChange, VersionRef } from './versions.ts';
-export { dryRun, recordedSpend } from './dry-run.ts';
+export { dryRun, recordedSpend, parseRecordedDecisions } from './dry-run.ts';
 export type { RecordedDecision, DryRunChange, DryRunReport, ChangeDirection } from './dry-run.ts';
 export { lintPolicy } from './lint.ts';
 export type { LintFinding, LintCode, LintOptions } from './lint.ts';

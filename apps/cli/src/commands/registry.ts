@@ -3,6 +3,8 @@ import type { CliContext } from '../context.ts';
 import { register as start } from './start.ts';
 import { register as profile } from './profile.ts';
 import { register as provenance } from './provenance.ts';
+import { register as policy } from './policy.ts';
+import { register as audit } from './audit.ts';
 
 /** A command group: adds its subcommands to the program. */
 export type RegisterCommands = (program: Command, ctx: CliContext) => void;
@@ -12,4 +14,6 @@ export const registry: RegisterCommands[] = [
   start,
   profile,
   provenance,
+  policy,
+  audit,
 ];
