@@ -4,6 +4,7 @@ import { register as start } from './start.ts';
 import { register as profile } from './profile.ts';
 import { register as provenance } from './provenance.ts';
 import { register as policy } from './policy.ts';
+import { register as audit } from './audit.ts';
 
 /** A command group: adds its subcommands to the program. */
 export type RegisterCommands = (program: Command, ctx: CliContext) => void;
@@ -14,4 +15,5 @@ export const registry: RegisterCommands[] = [
   profile,
   provenance,
   policy,
+  audit,
 ];

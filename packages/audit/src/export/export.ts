@@ -76,14 +76,20 @@ export function exportLog(
         'the witness checkpoint is not cosigned or is ahead of the log',
       );
     }
-    if (w.size > 0)
-      verifyConsistency(
-        w.size,
-        cp.size,
-        log.consistencyProof(w.size, cp.size).map((h) => Buffer.from(h, 'base64')),
-        w.root,
-        Buffer.from(cp.root, 'base64'),
+    try {
+      const proof =
+        w.size > 0 ? log.consistencyProof(w.size, cp.size).map((h) => Buffer.from(h, 'base64')) : [];
+      if (w.size > 0) verifyConsistency(w.size, cp.size, proof, w.root, Buffer.from(cp.root, 'base64'));
+    } catch (cause) {
+      throw new AuditError(
+        'ERR_AUDIT_HISTORY_REWRITTEN',
+        `the log does not extend the checkpoint of ${w.size} events the witness saw`,
+        {
+          cause,
+          details: { witnessSize: w.size, size: cp.size },
+        },
       );
+    }
     witness = {
       checkpoint: options.witness.checkpoint,
       witnessKey: options.witness.witnessKey,
