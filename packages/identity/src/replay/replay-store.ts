@@ -1,5 +1,6 @@
 import type { Store } from '@steward/store';
 import { IdentityError } from '../errors.ts';
+import { replayKey } from '../migrations.ts';
 
 /** The part of a better-sqlite3 statement used here. */
 interface Statement {
@@ -8,28 +9,29 @@ interface Statement {
 
 /** Options of a {@link ReplayStore}. */
 export interface ReplayStoreOptions {
-  /** Prune expired entries every this many recordings. Default 1000. */
-  pruneEvery?: number;
+  /** Prune expired entries at most this often, in seconds of the clock passed in. Default 60. */
+  pruneIntervalSeconds?: number;
 }
 
 /**
  * A durable seen-identifier store (JWS `jti`, RFC 9421 `nonce`) in SQLite. Check-and-record is
- * one `INSERT … ON CONFLICT DO NOTHING`, so it is atomic across processes; an entry lives until
- * its message can no longer verify, then it is pruned. Any database error refuses (fail closed).
+ * one `INSERT … ON CONFLICT DO NOTHING` on a hash of scope and id, so it is atomic across
+ * processes; an entry lives until its message can no longer verify, then it is pruned (a table
+ * scan at most once a minute). Any database error refuses (fail closed).
  */
 export class ReplayStore {
   readonly #store: Store;
   readonly #insert: Statement;
   readonly #prune: Statement;
-  readonly #pruneEvery: number;
-  #sincePrune = 0;
+  readonly #pruneInterval: number;
+  #lastPrune = 0;
 
   constructor(store: Store, options: ReplayStoreOptions = {}) {
     this.#store = store;
-    this.#pruneEvery = options.pruneEvery ?? 1000;
+    this.#pruneInterval = options.pruneIntervalSeconds ?? 60;
     try {
-      this.#insert = store.db.prepare<unknown[]>('INSERT INTO identity_replay (scope, id, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
-      this.#prune = store.db.prepare<unknown[]>('DELETE FROM identity_replay WHERE expires_at < ?');
+      this.#insert = store.db.prepare<unknown[]>('INSERT INTO identity_replay_v2 (k, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
+      this.#prune = store.db.prepare<unknown[]>('DELETE FROM identity_replay_v2 WHERE expires_at < ?');
     } catch (cause) {
       throw new IdentityError('ERR_REPLAY_STORE_UNAVAILABLE', 'replay store is unavailable', { cause });
     }
@@ -44,9 +46,9 @@ export class ReplayStore {
     let changes: number;
     try {
       if (!this.#store.open) throw new Error('store is closed');
-      changes = this.#insert.run(scope, id, Math.trunc(expiresAt)).changes;
-      if (++this.#sincePrune >= this.#pruneEvery) {
-        this.#sincePrune = 0;
+      changes = this.#insert.run(replayKey(scope, id), Math.trunc(expiresAt)).changes;
+      if (nowSeconds - this.#lastPrune >= this.#pruneInterval) {
+        this.#lastPrune = nowSeconds;
         this.#prune.run(Math.trunc(nowSeconds));
       }
     } catch (cause) {

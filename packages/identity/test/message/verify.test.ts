@@ -222,7 +222,7 @@ describe('signed messages', () => {
       const wrongTotal = { ...bad, note_to_assistant: undefined, total: { amountMinor: 1, currency: 'USD' } };
       const token2 = signCompact(JSON.stringify(wrongTotal), key, { typ: 'steward-offer+jwt' });
       expect(codeOf(() => verifyMessage(token2, 'offer', options()))).toBe('ERR_MESSAGE_PAYLOAD_INVALID');
-      const count = env.store.db.prepare('SELECT count(*) AS n FROM identity_replay').get() as { n: number };
+      const count = env.store.db.prepare('SELECT count(*) AS n FROM identity_replay_v2').get() as { n: number };
       expect(count.n).toBe(0);
     });
 
