@@ -310,6 +310,12 @@ function completeDisclosure(
           details: { approvalId: String(request.approval.approvalId), expected: subjectHash, fields: ask.map((a) => a.dataClass) },
         });
       }
+      // INVARIANT: one approval releases data once; a second send needs a new approval.
+      if (ctx.store.db.prepare('SELECT 1 FROM profile_disclosures WHERE approval_id = ? LIMIT 1').get(request.approval.approvalId)) {
+        throw new ProfileError('ERR_PROFILE_APPROVAL_USED', `approval \`${request.approval.approvalId}\` was already used to share these fields`, {
+          details: { approvalId: request.approval.approvalId },
+        });
+      }
     } else {
       approvalRequest = {
         kind: 'data_share',

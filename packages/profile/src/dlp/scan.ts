@@ -58,11 +58,24 @@ function collect(message: unknown): { values: Piece[]; keys: Piece[] } {
     if (typeof value === 'string') push(path, value);
     else if (typeof value === 'number' || typeof value === 'bigint') push(path, String(value));
     else if (value instanceof Uint8Array) push(path, Buffer.from(value).toString('utf8'));
+    else if (value instanceof Date) push(path, Number.isNaN(value.getTime()) ? '' : value.toISOString());
     else if (value !== null && typeof value === 'object') {
       if (seen.has(value)) return;
       seen.add(value);
+      // What JSON.stringify would send may differ from the object's own fields.
+      const toJSON = (value as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === 'function') walk((toJSON as () => unknown).call(value), `${path}(toJSON)`, depth + 1);
       if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${path}[${i}]`, depth + 1));
-      else {
+      else if (value instanceof Map) {
+        let i = 0;
+        for (const [k, v] of value) {
+          walk(k, `${path}<key ${i}>`, depth + 1);
+          walk(v, `${path}<${i++}>`, depth + 1);
+        }
+      } else if (value instanceof Set) {
+        let i = 0;
+        for (const v of value) walk(v, `${path}<${i++}>`, depth + 1);
+      } else {
         for (const [k, v] of Object.entries(value)) {
           push(`${path}{${k.slice(0, 40)}}`, k, keys);
           walk(v, `${path}.${k}`, depth + 1);
@@ -182,8 +195,11 @@ function segments(value: string): string[][] {
 function findOne(s: Streams, secret: SecretValue): { method: LeakMethod; paths: string[] } | undefined {
   const hit = (method: LeakMethod, paths: string[] | undefined) => (paths ? { method, paths } : undefined);
   switch (secret.dataClass) {
-    case 'phone':
-      return hit('digits', matchDigits(s, phoneCandidates(secret.value)));
+    case 'phone': {
+      const candidates = phoneCandidates(secret.value);
+      // Written backwards is still the number.
+      return hit('digits', matchDigits(s, [...candidates, ...candidates.map((c) => [...c].reverse().join(''))]));
+    }
     case 'payment': {
       const pans = [...secret.value.matchAll(/\d[\d\s-]{10,}\d/g)].map((m) => m[0].replace(/\D/g, '')).filter((d) => d.length >= 12);
       if (pans.length > 0) return hit('digits', matchDigits(s, pans));

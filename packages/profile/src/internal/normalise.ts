@@ -205,7 +205,7 @@ export function datesIn(folded: string): [number, number, number][] {
   return out;
 }
 
-/** Possible decodings of a string that may hide a value: percent-encoding, HTML entities, base64. */
+/** Possible decodings of a string that may hide a value: percent-encoding, HTML entities, hex, base64. */
 export function decodings(raw: string): string[] {
   const out: string[] = [];
   if (/%[0-9a-f]{2}/i.test(raw)) {
@@ -224,6 +224,10 @@ export function decodings(raw: string): string[] {
         .replace(/&period;/gi, '.')
         .replace(/&amp;/gi, '&'),
     );
+  }
+  for (const m of raw.matchAll(/(?<![0-9a-f])(?:[0-9a-f]{2}){6,}(?![0-9a-f])/gi)) {
+    const text = Buffer.from(m[0], 'hex').toString('utf8');
+    if (!text.includes('\ufffd') && /^[\p{L}\p{N}\p{P}\p{Zs}\p{S}\n]+$/u.test(text)) out.push(text);
   }
   for (const m of raw.matchAll(/[A-Za-z0-9+/_-]{12,}={0,2}/g)) {
     const decoded = Buffer.from(m[0].replace(/-/g, '+').replace(/_/g, '/'), 'base64');

@@ -104,6 +104,9 @@ describe('disclose', () => {
     const approved = await h.profile.disclose({ ...req, approval: { approvalId: 'appr-1', subjectHash: r.approvalRequest!.subjectHash } });
     expect(approved.status).toBe('complete');
     expect(approved.disclosed).toEqual({ name: ALICE.name, phone: ALICE.phone, health: ALICE.dietary });
+    await expect(h.profile.disclose({ ...req, approval: { approvalId: 'appr-1', subjectHash: r.approvalRequest!.subjectHash } })).rejects.toMatchObject({
+      code: 'ERR_PROFILE_APPROVAL_USED',
+    });
     const ledger = h.profile.disclosures();
     expect(ledger.map((d) => [d.dataClass, d.effect, d.approvalId])).toEqual([
       ['name', 'allow', null],

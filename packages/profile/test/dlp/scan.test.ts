@@ -38,6 +38,10 @@ describe('findLeaks: the phone number', () => {
     ['in a key', { extra: { '4155550134': true } }],
     ['base64-encoded', { blob: Buffer.from('phone: 415-555-0134').toString('base64') }],
     ['percent-encoded', { url: 'https://cb.example/?p=%2B1%20415%20555%200134' }],
+    ['hex-encoded', { ref: Buffer.from('tel 4155550134').toString('hex') }],
+    ['written backwards', { giftMessage: 'secret code 4310-555-514' }],
+    ['in a Map', { extra: new Map([['note', 'call 415 555 0134']]) }],
+    ['behind toJSON', { extra: { toJSON: () => ({ p: '415 555 0134' }) } }],
   ])('is caught %s', (_, message) => {
     expect(leaks(message)).toContain('phone/primary');
   });
