@@ -1,4 +1,5 @@
 import type { AgentManifest, DeclaredAffiliation, EntityRef, EvidenceEdge, FactOrigin, Flag, Relation } from '@steward/protocol';
+import { ProvenanceError } from '../errors.ts';
 import type { AffiliationGraph } from '../graph/snapshot.ts';
 import { AFFILIATION_RELATIONS, DEFAULT_CONFIDENCE, type GraphEdge } from '../graph/types.ts';
 import { edgeValidOn, walkOwners } from '../graph/walk.ts';
@@ -63,6 +64,7 @@ export class DetectionContext {
   readonly #agentMoneyOverlay = new Map<string, GraphEdge[]>();
 
   constructor(graph: AffiliationGraph, input: DetectionInput, options: DetectionOptions = {}) {
+    validateInput(input);
     this.graph = graph;
     this.input = input;
     this.options = {
@@ -306,6 +308,25 @@ export class DetectionContext {
     if (!view.resolved) return [`${view.vendor.origin} matched no known entity; judged on its own declarations only`];
     return view.matches.map((m) => note(`${view.vendor.origin} is ${this.nameOf(m.entityId)} (\`${m.entityId}\`), matched by ${m.basis}${m.basis === 'domain' && view.domain ? ` \`${view.domain}\`` : ''}`));
   }
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Refuses input a detector would otherwise read wrongly (fail closed): a malformed date, a pick
+ * that is not among the offers, an offer without a vendor.
+ */
+function validateInput(input: DetectionInput): void {
+  const bad = (what: string, message: string): ProvenanceError => new ProvenanceError('ERR_PROVENANCE_INPUT_INVALID', message, { details: { field: what } });
+  if (!DAY.test(input.asOf) || Number.isNaN(Date.parse(input.asOf))) throw bad('asOf', `\`asOf\` \`${input.asOf}\` is not a date such as \`2026-11-25\``);
+  if (!Number.isFinite(input.nowMs)) throw bad('nowMs', '`nowMs` is not a number of milliseconds');
+  const ids = new Set<string>();
+  for (const o of input.offers) {
+    if (ids.has(o.offerId)) throw bad('offers', `offer \`${o.offerId}\` appears twice`);
+    ids.add(o.offerId);
+    if (o.iat !== undefined && !Number.isInteger(o.iat)) throw bad('offers', `offer \`${o.offerId}\` has an \`iat\` that is not epoch seconds`);
+  }
+  if (input.pickOfferId !== undefined && !ids.has(input.pickOfferId)) throw bad('pickOfferId', `the pick \`${input.pickOfferId}\` is not among the offers`);
 }
 
 /** Caps a note at the Flag schema's length. */
