@@ -6,7 +6,7 @@ import type { AuditSink, DecidePort, SignerPort } from './ports.ts';
 import { deriveKeys, hmacB64u, randomId, seal, valueAad } from './internal/crypto.ts';
 import { emitAudit, isoNow, readValues, resolveValue, type StoredValue, type VaultContext } from './internal/context.ts';
 import { checkDataClass, checkLabel, checkValue } from './internal/values.ts';
-import { disclose, discloseSync, type DisclosureRequest, type DisclosureResult } from './disclosure/disclose.ts';
+import { disclose, discloseSync, planDisclosure, writeDisclosure, type DisclosurePlan, type DisclosureRequest, type DisclosureResult } from './disclosure/disclose.ts';
 import { listDisclosures, requestErasure, whoKnows, type DisclosureRecord, type ErasureRequest, type VendorKnowledge } from './disclosure/ledger.ts';
 import { DEFAULT_RELAY_DOMAIN, lookupRelay, relayAddressFor } from './disclosure/relay.ts';
 import { issuePaymentToken, type IssuedPaymentToken, type PaymentTokenRequest } from './payment/issue.ts';
@@ -43,8 +43,12 @@ const KEY_CHECK = 'key_check';
  * The person's profile: values by data class, encrypted at rest, leaving only through
  * {@link Profile.disclose}, {@link Profile.issuePaymentToken} and screened by {@link Profile.scanOutbound}.
  */
+/** How many planned, unrecorded disclosures a profile keeps before dropping the oldest. */
+const MAX_PLANNED = 1000;
+
 export class Profile {
   readonly #ctx: VaultContext;
+  readonly #planned = new Map<string, DisclosurePlan>();
 
   /** Use {@link openProfile}. */
   constructor(ctx: VaultContext) {
@@ -127,6 +131,29 @@ export class Profile {
   /** {@link Profile.disclose} for a synchronous policy port (a promise from the port refuses every field). */
   discloseSync(request: DisclosureRequest): DisclosureResult {
     return discloseSync(this.#ctx, request);
+  }
+
+  /**
+   * Decides a disclosure (synchronous policy port) without recording it: for a caller that sends
+   * first and then records what it actually sent with {@link Profile.recordDisclosure}.
+   */
+  planDisclosure(request: DisclosureRequest): DisclosureResult {
+    const plan = planDisclosure(this.#ctx, request);
+    if (plan.planned.length > 0) {
+      this.#planned.set(plan.result.disclosureId, plan);
+      if (this.#planned.size > MAX_PLANNED) this.#planned.delete(this.#planned.keys().next().value as string);
+    }
+    return plan.result;
+  }
+
+  /** Writes a planned disclosure to the ledger and the audit log, once. */
+  recordDisclosure(disclosureId: string): void {
+    const plan = this.#planned.get(disclosureId);
+    if (!plan) {
+      throw new ProfileError('ERR_PROFILE_REQUEST_INVALID', `no planned disclosure \`${disclosureId}\` awaits recording`, { details: { disclosureId } });
+    }
+    writeDisclosure(this.#ctx, plan);
+    this.#planned.delete(disclosureId);
   }
 
   /** The vendor's deterministic relay address (not recorded until used in a disclosure). */

@@ -6,7 +6,7 @@ import { hmacB64u, randomId } from '../internal/crypto.ts';
 import { emitAudit, isoNow, resolveValue, type VaultContext } from '../internal/context.ts';
 import { checkLabel } from '../internal/values.ts';
 import { minimumRefusal } from './minimum.ts';
-import { canonicalOrigin, recordRelay } from './relay.ts';
+import { canonicalOrigin, recordRelay, relayAddressFor } from './relay.ts';
 
 /** One field a vendor asks for: a class, optionally which labelled value and a purpose of its own. */
 export interface FieldRequest {
@@ -23,8 +23,13 @@ export interface DisclosureRequest {
   purpose: Purpose;
   taskId?: string;
   fields: readonly (DataClass | FieldRequest)[];
-  /** The person's approval of the fields that needed asking: its id and the `subjectHash` it was bound to. */
-  approval?: { approvalId: string; subjectHash: string };
+  /**
+   * The person's approval of the fields that needed asking: its id and either the `subjectHash` of
+   * this package's approval request, or the data classes the person approved in the broker's own
+   * approval (e.g. an order approval's `dataToShare`). It must cover every field the policy asks about,
+   * and releases data once.
+   */
+  approval?: { approvalId: string; subjectHash: string } | { approvalId: string; dataClasses: readonly DataClass[] };
 }
 
 /** A field released to the vendor. */
@@ -211,7 +216,9 @@ export async function disclose(ctx: VaultContext, request: DisclosureRequest): P
   for (const f of req.fields) {
     if (minimumRefusal(f.dataClass, f.purpose) === undefined) decisions.set(f.dataClass, await decideAsync(ctx, req, f.dataClass, f.purpose));
   }
-  return completeDisclosure(ctx, request, req, (dc) => decisions.get(dc) ?? NO_POLICY);
+  const plan = planFields(ctx, request, req, (dc) => decisions.get(dc) ?? NO_POLICY);
+  writeDisclosure(ctx, plan);
+  return plan.result;
 }
 
 /**
@@ -220,16 +227,39 @@ export async function disclose(ctx: VaultContext, request: DisclosureRequest): P
  * every field.
  */
 export function discloseSync(ctx: VaultContext, request: DisclosureRequest): DisclosureResult {
-  const req = checkRequest(request);
-  return completeDisclosure(ctx, request, req, (dc, purpose) => decideSync(ctx, req, dc, purpose));
+  const plan = planDisclosure(ctx, request);
+  writeDisclosure(ctx, plan);
+  return plan.result;
 }
 
-function completeDisclosure(
+/**
+ * Decides a disclosure with a synchronous policy port without writing it to the ledger yet, for a
+ * caller that records only what it actually sent ({@link writeDisclosure}). Refusals are audited now.
+ */
+export function planDisclosure(ctx: VaultContext, request: DisclosureRequest): DisclosurePlan {
+  const req = checkRequest(request);
+  return planFields(ctx, request, req, (dc, purpose) => decideSync(ctx, req, dc, purpose));
+}
+
+interface PlannedField {
+  field: DisclosedField;
+  decisionEffect: Effect;
+  approvalId: string | null;
+}
+
+/** A disclosure decided but not yet written to the ledger. */
+export interface DisclosurePlan {
+  result: DisclosureResult;
+  planned: PlannedField[];
+  taskId: string | undefined;
+}
+
+function planFields(
   ctx: VaultContext,
   request: DisclosureRequest,
   req: Checked,
   decideField: (dataClass: DataClass, purpose: Purpose) => FieldDecision,
-): DisclosureResult {
+): DisclosurePlan {
   const disclosureId = randomId('dsc');
   const refused: RefusedField[] = [];
   const ask: AskField[] = [];
@@ -301,21 +331,20 @@ function completeDisclosure(
   }
 
   const vendor = req.vendor.origin;
+  const approval = request.approval;
   let approvalRequest: DataShareApprovalRequest | undefined;
   if (ask.length > 0) {
     const subjectHash = approvalSubjectHash(vendor, req.taskId, ask);
-    if (request.approval !== undefined) {
-      if (request.approval.subjectHash !== subjectHash || !Id.safeParse(request.approval.approvalId).success) {
+    if (approval !== undefined) {
+      const covers =
+        Id.safeParse(approval.approvalId).success &&
+        ('subjectHash' in approval ? approval.subjectHash === subjectHash : ask.every((a) => approval.dataClasses.includes(a.dataClass)));
+      if (!covers) {
         throw new ProfileError('ERR_PROFILE_APPROVAL_MISMATCH', 'the approval does not cover exactly the fields that need asking now; ask the person again', {
-          details: { approvalId: String(request.approval.approvalId), expected: subjectHash, fields: ask.map((a) => a.dataClass) },
+          details: { approvalId: String(approval.approvalId), expected: subjectHash, fields: ask.map((a) => a.dataClass) },
         });
       }
-      // INVARIANT: one approval releases data once; a second send needs a new approval.
-      if (ctx.store.db.prepare('SELECT 1 FROM profile_disclosures WHERE approval_id = ? LIMIT 1').get(request.approval.approvalId)) {
-        throw new ProfileError('ERR_PROFILE_APPROVAL_USED', `approval \`${request.approval.approvalId}\` was already used to share these fields`, {
-          details: { approvalId: request.approval.approvalId },
-        });
-      }
+      assertApprovalUnused(ctx, approval.approvalId);
     } else {
       approvalRequest = {
         kind: 'data_share',
@@ -329,71 +358,50 @@ function completeDisclosure(
     }
   }
 
-  const at = isoNow(ctx);
-  const released: DisclosedField[] = [];
-  ctx.store.transaction(() => {
-    const relayAddress = pending.some((p) => p.relay) && !approvalRequest ? recordRelay(ctx, vendor) : undefined;
-    if (!approvalRequest) {
-      const insert = ctx.store.db.prepare(
-        `INSERT INTO profile_disclosures (disclosure_id, vendor, data_class, label, purpose, task_id, effect, approval_id, policy_version, rules, field_hash, form, disclosed_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      );
-      for (const p of pending) {
+  const relayAddress = pending.some((p) => p.relay) ? relayAddressFor(ctx, vendor) : undefined;
+  const released: PlannedField[] = approvalRequest
+    ? []
+    : pending.map((p) => {
         const value = p.relay && relayAddress ? relayAddress : p.value;
-        const fieldHash = hmacB64u(ctx.keys.mac, ['field', p.dataClass, value]);
-        const field: DisclosedField = {
-          dataClass: p.dataClass,
-          label: p.label,
-          purpose: p.purpose,
-          value,
-          form: p.relay ? 'relay' : 'value',
-          effect: p.effect,
-          policyVersion: p.decision.policyVersion,
-          determiningRules: p.decision.determiningRules,
-          fieldHash,
+        return {
+          field: {
+            dataClass: p.dataClass,
+            label: p.label,
+            purpose: p.purpose,
+            value,
+            form: p.relay ? 'relay' : 'value',
+            effect: p.effect,
+            policyVersion: p.decision.policyVersion,
+            determiningRules: p.decision.determiningRules,
+            fieldHash: hmacB64u(ctx.keys.mac, ['field', p.dataClass, value]),
+          },
+          decisionEffect: p.decision.effect,
+          approvalId: p.effect === 'approved' ? (approval?.approvalId ?? null) : null,
         };
-        const approvalId = p.effect === 'approved' ? (request.approval?.approvalId ?? null) : null;
-        insert.run(disclosureId, vendor, p.dataClass, p.label, p.purpose, req.taskId ?? null, p.effect, approvalId, field.policyVersion, JSON.stringify(field.determiningRules), fieldHash, field.form, at);
+      });
+
+  const at = isoNow(ctx);
+  // Refusals are on the record whether or not anything is released.
+  if (refused.length > 0) {
+    ctx.store.transaction(() => {
+      for (const r of refused) {
         emitAudit(ctx, {
-          type: 'disclosure',
+          type: 'disclosure.blocked',
           at,
           actor: 'broker',
           ...(req.taskId === undefined ? {} : { taskId: req.taskId }),
           vendor,
-          decision: p.decision.effect,
-          policyVersion: field.policyVersion,
-          summary: `shared ${p.dataClass}${p.relay ? ' (relay address)' : ''} with ${vendor} for ${p.purpose}${p.effect === 'approved' ? ', approved by the person' : ''}`,
-          data: {
-            disclosureId,
-            dataClass: p.dataClass,
-            label: p.label,
-            purpose: p.purpose,
-            form: field.form,
-            fieldHash,
-            determiningRules: field.determiningRules,
-            ...(approvalId ? { approvalId } : {}),
-          },
+          decision: 'deny',
+          ...(r.policyVersion ? { policyVersion: r.policyVersion } : {}),
+          summary: `did not share ${r.dataClass} with ${vendor} for ${r.purpose}: ${r.reason}`.slice(0, 1000),
+          data: { disclosureId, stage: 'policy', dataClass: r.dataClass, purpose: r.purpose, code: r.code },
         });
-        released.push(field);
       }
-    }
-    for (const r of refused) {
-      emitAudit(ctx, {
-        type: 'disclosure.blocked',
-        at,
-        actor: 'broker',
-        ...(req.taskId === undefined ? {} : { taskId: req.taskId }),
-        vendor,
-        decision: 'deny',
-        ...(r.policyVersion ? { policyVersion: r.policyVersion } : {}),
-        summary: `did not share ${r.dataClass} with ${vendor} for ${r.purpose}: ${r.reason}`.slice(0, 1000),
-        data: { disclosureId, stage: 'policy', dataClass: r.dataClass, purpose: r.purpose, code: r.code },
-      });
-    }
-  });
+    });
+  }
 
   const disclosed: Partial<Record<DataClass, string>> = {};
-  for (const f of released) disclosed[f.dataClass] = f.value;
+  for (const f of released) disclosed[f.field.dataClass] = f.field.value;
   const status: DisclosureResult['status'] = approvalRequest
     ? 'needs_approval'
     : refused.length === 0
@@ -402,14 +410,84 @@ function completeDisclosure(
         ? 'refused'
         : 'partial';
   return {
-    status,
-    disclosureId,
-    vendor,
-    disclosed,
-    fields: released,
-    ask: approvalRequest ? ask : [],
-    refused,
-    ...(approvalRequest ? { approvalRequest } : {}),
-    allowedValues: released.map((f) => f.value),
+    result: {
+      status,
+      disclosureId,
+      vendor,
+      disclosed,
+      fields: released.map((f) => f.field),
+      ask: approvalRequest ? ask : [],
+      refused,
+      ...(approvalRequest ? { approvalRequest } : {}),
+      allowedValues: released.map((f) => f.field.value),
+    },
+    planned: released,
+    taskId: req.taskId,
   };
+}
+
+function assertApprovalUnused(ctx: VaultContext, approvalId: string): void {
+  // INVARIANT: one approval releases data once; a second send needs a new approval.
+  if (ctx.store.db.prepare('SELECT 1 FROM profile_disclosures WHERE approval_id = ? LIMIT 1').get(approvalId)) {
+    throw new ProfileError('ERR_PROFILE_APPROVAL_USED', `approval \`${approvalId}\` was already used to share data`, { details: { approvalId } });
+  }
+}
+
+/**
+ * Writes a planned disclosure to the ledger and the audit log (`disclosure`, one per field), and
+ * records the relay address, in one transaction; a failing audit sink rolls all of it back.
+ */
+export function writeDisclosure(ctx: VaultContext, plan: DisclosurePlan): void {
+  if (plan.planned.length === 0) return;
+  const { result } = plan;
+  const at = isoNow(ctx);
+  ctx.store.transaction(() => {
+    if (ctx.store.db.prepare('SELECT 1 FROM profile_disclosures WHERE disclosure_id = ? LIMIT 1').get(result.disclosureId)) {
+      throw new ProfileError('ERR_PROFILE_REQUEST_INVALID', `disclosure \`${result.disclosureId}\` is already recorded`, { details: { disclosureId: result.disclosureId } });
+    }
+    const approvals = new Set(plan.planned.map((p) => p.approvalId).filter((a): a is string => a !== null));
+    for (const a of approvals) assertApprovalUnused(ctx, a);
+    if (plan.planned.some((p) => p.field.form === 'relay')) recordRelay(ctx, result.vendor);
+    const insert = ctx.store.db.prepare(
+      `INSERT INTO profile_disclosures (disclosure_id, vendor, data_class, label, purpose, task_id, effect, approval_id, policy_version, rules, field_hash, form, disclosed_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const { field, decisionEffect, approvalId } of plan.planned) {
+      insert.run(
+        result.disclosureId,
+        result.vendor,
+        field.dataClass,
+        field.label,
+        field.purpose,
+        plan.taskId ?? null,
+        field.effect,
+        approvalId,
+        field.policyVersion,
+        JSON.stringify(field.determiningRules),
+        field.fieldHash,
+        field.form,
+        at,
+      );
+      emitAudit(ctx, {
+        type: 'disclosure',
+        at,
+        actor: 'broker',
+        ...(plan.taskId === undefined ? {} : { taskId: plan.taskId }),
+        vendor: result.vendor,
+        decision: decisionEffect,
+        policyVersion: field.policyVersion,
+        summary: `shared ${field.dataClass}${field.form === 'relay' ? ' (relay address)' : ''} with ${result.vendor} for ${field.purpose}${field.effect === 'approved' ? ', approved by the person' : ''}`,
+        data: {
+          disclosureId: result.disclosureId,
+          dataClass: field.dataClass,
+          label: field.label,
+          purpose: field.purpose,
+          form: field.form,
+          fieldHash: field.fieldHash,
+          determiningRules: field.determiningRules,
+          ...(approvalId ? { approvalId } : {}),
+        },
+      });
+    }
+  });
 }

@@ -130,6 +130,38 @@ describe('disclose', () => {
     expect(h.profile.disclosures()).toEqual([]);
   });
 
+  it('plans without recording, then records once what was actually sent', () => {
+    h = harness({ decide: tablePolicy({ name: { order: 'allow' }, email: { order: 'allow' } }, { relayEmail: true }) });
+    fillAlice(h.profile);
+    const plan = h.profile.planDisclosure({ vendor: SHOP, purpose: 'order', taskId: 'task-1', fields: ['name', 'email'] });
+    expect(plan.disclosed.name).toBe(ALICE.name);
+    expect(plan.disclosed.email).toMatch(/^relay-/);
+    expect(h.profile.disclosures()).toEqual([]);
+    expect(h.profile.resolveRelay(plan.disclosed.email!)).toBeUndefined();
+    h.profile.recordDisclosure(plan.disclosureId);
+    expect(h.profile.disclosures().map((d) => [d.dataClass, d.form, d.taskId])).toEqual([
+      ['name', 'value', 'task-1'],
+      ['email', 'relay', 'task-1'],
+    ]);
+    expect(h.profile.resolveRelay(plan.disclosed.email!)).toMatchObject({ vendor: SHOP.origin });
+    expect(h.events.filter((e) => e.type === 'disclosure')).toHaveLength(2);
+    expect(() => h!.profile.recordDisclosure(plan.disclosureId)).toThrow(expect.objectContaining({ code: 'ERR_PROFILE_REQUEST_INVALID' }));
+  });
+
+  it("accepts the broker's approval by data classes only if it covers every asked field", async () => {
+    h = harness({ decide: tablePolicy({ name: { order: 'allow' }, phone: { order: 'ask' }, email: { order: 'ask' } }) });
+    fillAlice(h.profile);
+    const req = { vendor: SHOP, purpose: 'order' as const, fields: ['name' as const, 'phone' as const, 'email' as const] };
+    await expect(h.profile.disclose({ ...req, approval: { approvalId: 'ord-appr-1', dataClasses: ['phone'] } })).rejects.toMatchObject({
+      code: 'ERR_PROFILE_APPROVAL_MISMATCH',
+    });
+    const r = await h.profile.disclose({ ...req, approval: { approvalId: 'ord-appr-1', dataClasses: ['phone', 'email', 'name'] } });
+    expect(r.disclosed).toEqual({ name: ALICE.name, phone: ALICE.phone, email: ALICE.email });
+    await expect(h.profile.disclose({ ...req, approval: { approvalId: 'ord-appr-1', dataClasses: ['phone', 'email'] } })).rejects.toMatchObject({
+      code: 'ERR_PROFILE_APPROVAL_USED',
+    });
+  });
+
   it('keeps the minimum whatever the policy says: no address for a quote, no birth date for a discount, no card data ever', async () => {
     const allowAll = () => decision('allow');
     h = harness({ decide: allowAll });
