@@ -10,7 +10,12 @@ import {
   type SigningKey,
   type VerificationKey,
 } from '@steward/identity';
-import { approvalExpiresAt, type CompiledPolicy, type PolicyRequest, type SpendLedger } from '@steward/policy';
+import {
+  approvalExpiresAt,
+  type CompiledPolicy,
+  type PolicyRequest,
+  type SpendLedger,
+} from '@steward/policy';
 import {
   TaskSpec,
   isStewardError,
@@ -75,7 +80,18 @@ export interface BrokerEngineOptions {
 /** A live progress line for the person. */
 export interface ProgressEvent {
   taskId: string;
-  stage: 'task' | 'vendors' | 'quotes' | 'offer' | 'refused' | 'counter' | 'recommend' | 'decision' | 'approval' | 'order' | 'receipt';
+  stage:
+    | 'task'
+    | 'vendors'
+    | 'quotes'
+    | 'offer'
+    | 'refused'
+    | 'counter'
+    | 'recommend'
+    | 'decision'
+    | 'approval'
+    | 'order'
+    | 'receipt';
   message: string;
   data?: Record<string, unknown>;
 }
@@ -135,12 +151,22 @@ interface OfferRow {
 }
 
 /** What an order of each category needs to be fulfilled (`required`) and what helps (`optional`). */
-const PURPOSE_CLASSES: Record<TaskSpec['category'], { purpose: Purpose; required: DataClass[]; optional: DataClass[] }> = {
+const PURPOSE_CLASSES: Record<
+  TaskSpec['category'],
+  { purpose: Purpose; required: DataClass[]; optional: DataClass[] }
+> = {
   groceries: { purpose: 'delivery', required: ['name', 'address'], optional: ['phone'] },
   restaurant: { purpose: 'booking', required: ['name'], optional: ['phone'] },
   travel: { purpose: 'booking', required: ['name'], optional: ['email'] },
   general: { purpose: 'delivery', required: ['name', 'address'], optional: ['email'] },
 };
+
+/** The part of a prepared statement the engine uses. */
+interface Statement {
+  run(...params: unknown[]): unknown;
+  get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+}
 
 const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url')}`;
 
@@ -154,7 +180,8 @@ const handleOf = (offerHash: string) => `of_${offerHash.slice(0, 22)}`;
  */
 export class BrokerEngine {
   readonly approvals: ApprovalBook;
-  readonly #o: Required<Pick<BrokerEngineOptions, 'collectionWindowMs' | 'maxRounds' | 'maxVendors'>> & BrokerEngineOptions;
+  readonly #o: Required<Pick<BrokerEngineOptions, 'collectionWindowMs' | 'maxRounds' | 'maxVendors'>> &
+    BrokerEngineOptions;
   readonly #clock: Clock;
 
   constructor(options: BrokerEngineOptions) {
@@ -171,11 +198,17 @@ export class BrokerEngine {
     const taskId = id('task');
     const now = this.#iso();
     this.#o.store.transaction(() => {
-      this.#o.store.db
-        .prepare('INSERT INTO broker_tasks (task_id, created_at, updated_at, status, spec_json, conversation_id) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(taskId, now, now, 'open', JSON.stringify(task), options.conversationId ?? null);
+      this.#stmt(
+        'INSERT INTO broker_tasks (task_id, created_at, updated_at, status, spec_json, conversation_id) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(taskId, now, now, 'open', JSON.stringify(task), options.conversationId ?? null);
     });
-    this.#audit({ type: 'task.created', taskId, actor: 'person', summary: `task: ${task.summary}`, data: { category: task.category, items: task.items.length } });
+    this.#audit({
+      type: 'task.created',
+      taskId,
+      actor: 'person',
+      summary: `task: ${task.summary}`,
+      data: { category: task.category, items: task.items.length },
+    });
     this.#progress({ taskId, stage: 'task', message: `Task recorded: ${task.summary}` });
     return { taskId, spec: task };
   }
@@ -183,7 +216,13 @@ export class BrokerEngine {
   /** The task's spec and status. */
   task(taskId: string): { taskId: string; status: string; spec: TaskSpec; flags: Flag[]; rounds: number } {
     const row = this.#taskRow(taskId);
-    return { taskId, status: row.status, spec: JSON.parse(row.spec_json) as TaskSpec, flags: JSON.parse(row.flags_json) as Flag[], rounds: row.rounds };
+    return {
+      taskId,
+      status: row.status,
+      spec: JSON.parse(row.spec_json) as TaskSpec,
+      flags: JSON.parse(row.flags_json) as Flag[],
+      rounds: row.rounds,
+    };
   }
 
   // ---------- discovery ----------
@@ -196,15 +235,34 @@ export class BrokerEngine {
     for (const vendor of this.#o.vendors.list()) {
       if (vendor.status !== 'active' || !vendor.categories.includes(spec.category)) continue;
       if (this.#o.revocation.isOriginRevoked(vendor.origin)) continue;
-      const decision = this.#decide({ action: 'contact_vendor', category: spec.category, vendor, flags: [], counters: { ...this.#counters(taskId), vendorsContacted: out.length } });
+      const decision = this.#decide({
+        action: 'contact_vendor',
+        category: spec.category,
+        vendor,
+        flags: [],
+        counters: { ...this.#counters(taskId), vendorsContacted: out.length },
+      });
       if (decision.effect === 'deny') {
-        this.#audit({ type: 'decision', taskId, actor: 'broker', vendor: vendor.origin, decision: 'deny', policyVersion: decision.policyVersion, summary: `not contacting ${vendor.displayName}: ${decision.reasons[0]?.message ?? 'policy'}`, data: { rules: decision.determiningRules } });
+        this.#audit({
+          type: 'decision',
+          taskId,
+          actor: 'broker',
+          vendor: vendor.origin,
+          decision: 'deny',
+          policyVersion: decision.policyVersion,
+          summary: `not contacting ${vendor.displayName}: ${decision.reasons[0]?.message ?? 'policy'}`,
+          data: { rules: decision.determiningRules },
+        });
         continue;
       }
       out.push({ vendor, decision });
       if (out.length >= this.#o.maxVendors) break;
     }
-    this.#progress({ taskId, stage: 'vendors', message: `${out.length} vendor${out.length === 1 ? '' : 's'} to ask: ${out.map((v) => v.vendor.displayName).join(', ')}` });
+    this.#progress({
+      taskId,
+      stage: 'vendors',
+      message: `${out.length} vendor${out.length === 1 ? '' : 's'} to ask: ${out.map((v) => v.vendor.displayName).join(', ')}`,
+    });
     return out;
   }
 
@@ -218,14 +276,32 @@ export class BrokerEngine {
     const { spec } = this.task(taskId);
     const vendors = this.findVendors(taskId).map((v) => v.vendor);
     this.#setTaskStatus(taskId, 'quoting');
-    this.#o.store.transaction(() => this.#o.store.db.prepare('UPDATE broker_tasks SET vendors_contacted = vendors_contacted + ? WHERE task_id = ?').run(vendors.length, taskId));
+    this.#o.store.transaction(() =>
+      this.#stmt('UPDATE broker_tasks SET vendors_contacted = vendors_contacted + ? WHERE task_id = ?').run(
+        vendors.length,
+        taskId,
+      ),
+    );
     const currency = spec.budget?.currency ?? 'USD';
     const rfq: Rfq = {
       type: 'rfq',
       rfqId: id('rfq'),
       category: spec.category,
       currency,
-      items: spec.items.length > 0 ? spec.items : [{ description: spec.category === 'restaurant' ? 'table booking' : spec.category === 'travel' ? 'trip' : spec.summary.slice(0, 200), quantity: 1 }],
+      items:
+        spec.items.length > 0
+          ? spec.items
+          : [
+              {
+                description:
+                  spec.category === 'restaurant'
+                    ? 'table booking'
+                    : spec.category === 'travel'
+                      ? 'trip'
+                      : spec.summary.slice(0, 200),
+                quantity: 1,
+              },
+            ],
       constraints: spec.constraints,
       respondBy: Math.floor((this.#clock.now() + this.#o.collectionWindowMs) / 1000) + 1,
     };
@@ -235,11 +311,29 @@ export class BrokerEngine {
     let closed = false;
     const asks = vendors.map(async (vendor) => {
       const message = this.#signFor('rfq', rfq, vendor, 'broker');
-      this.#audit({ type: 'message.sent', taskId, actor: 'broker', vendor: vendor.origin, summary: `request for quotes sent to ${vendor.displayName}`, data: { rfqId: rfq.rfqId } });
+      this.#audit({
+        type: 'message.sent',
+        taskId,
+        actor: 'broker',
+        vendor: vendor.origin,
+        summary: `request for quotes sent to ${vendor.displayName}`,
+        data: { rfqId: rfq.rfqId },
+      });
       try {
-        const reply = await this.#o.transport.exchange(vendor, { steward: 'rfq', jws: message }, controller.signal);
+        const reply = await this.#o.transport.exchange(
+          vendor,
+          { steward: 'rfq', jws: message },
+          controller.signal,
+        );
         if (closed) {
-          this.#audit({ type: 'message.rejected', taskId, actor: `vendor:${vendor.origin}`, vendor: vendor.origin, summary: `${vendor.displayName} answered after the collection window closed`, data: { code: 'ERR_OFFER_LATE' } });
+          this.#audit({
+            type: 'message.rejected',
+            taskId,
+            actor: `vendor:${vendor.origin}`,
+            vendor: vendor.origin,
+            summary: `${vendor.displayName} answered after the collection window closed`,
+            data: { code: 'ERR_OFFER_LATE' },
+          });
           return;
         }
         const offer = this.#acceptOffer(taskId, vendor, reply, { rfqId: rfq.rfqId, round: 0 });
@@ -254,21 +348,32 @@ export class BrokerEngine {
     const flags = this.#o.provenance.flagOffers({ vendors, offers: arrived, asOf: this.#iso() });
     this.#attachFlags(taskId, arrived, flags);
     this.#setTaskStatus(taskId, 'quoted');
-    this.#progress({ taskId, stage: 'quotes', message: `${arrived.length} offer${arrived.length === 1 ? '' : 's'} received`, data: { offers: arrived.length } });
+    this.#progress({
+      taskId,
+      stage: 'quotes',
+      message: `${arrived.length} offer${arrived.length === 1 ? '' : 's'} received`,
+      data: { offers: arrived.length },
+    });
     return this.offers(taskId);
   }
 
   /** The task's open offers as views, in a fresh random order every time. */
   offers(taskId: string): OfferView[] {
     const { spec } = this.task(taskId);
-    const rows = this.#o.store.db.prepare("SELECT * FROM broker_offers WHERE task_id = ? AND status = 'open'").all(taskId) as OfferRow[];
+    const rows = this.#stmt("SELECT * FROM broker_offers WHERE task_id = ? AND status = 'open'").all(
+      taskId,
+    ) as OfferRow[];
     return shuffled(rows.map((r) => this.#view(this.#received(r), spec)));
   }
 
   // ---------- counter-offers ----------
 
   /** Asks a vendor for a lower all-in total; bounded rounds. Never reveals the person's cap. */
-  async counterOffer(taskId: string, offerId: string, askTotal: Money): Promise<OfferView | { refused: string }> {
+  async counterOffer(
+    taskId: string,
+    offerId: string,
+    askTotal: Money,
+  ): Promise<OfferView | { refused: string }> {
     const task = this.task(taskId);
     this.#countCall(taskId);
     if (task.rounds >= this.#o.maxRounds) {
@@ -276,48 +381,128 @@ export class BrokerEngine {
     }
     const current = this.#openOfferById(taskId, offerId);
     const vendor = this.#vendor(current.offer.vendor);
-    const decision = this.#decide({ action: 'counter_offer', category: task.spec.category, vendor, flags: [], counters: this.#counters(taskId) });
-    if (decision.effect !== 'allow') return { refused: decision.reasons.map((r) => r.message).join('; ') || 'the policy does not allow counter-offers' };
+    const decision = this.#decide({
+      action: 'counter_offer',
+      category: task.spec.category,
+      vendor,
+      flags: [],
+      counters: this.#counters(taskId),
+    });
+    if (decision.effect !== 'allow')
+      return {
+        refused:
+          decision.reasons.map((r) => r.message).join('; ') || 'the policy does not allow counter-offers',
+      };
     const round = current.offer.round + 1;
-    const counter = { type: 'counter_offer' as const, counterId: id('ctr'), rfqId: current.offer.rfqId, offerId: current.offer.offerId, round, askTotal };
+    const counter = {
+      type: 'counter_offer' as const,
+      counterId: id('ctr'),
+      rfqId: current.offer.rfqId,
+      offerId: current.offer.offerId,
+      round,
+      askTotal,
+    };
     const jws = this.#signFor('counterOffer', counter, vendor, 'broker');
-    this.#o.store.transaction(() => this.#o.store.db.prepare('UPDATE broker_tasks SET rounds = rounds + 1 WHERE task_id = ?').run(taskId));
-    this.#audit({ type: 'message.sent', taskId, actor: 'broker', vendor: vendor.origin, summary: `counter-offer to ${vendor.displayName}: ${formatMoney(askTotal)}`, data: { offerId, round } });
-    this.#progress({ taskId, stage: 'counter', message: `Asked ${vendor.displayName} for ${formatMoney(askTotal)} (round ${round})` });
+    this.#o.store.transaction(() =>
+      this.#stmt('UPDATE broker_tasks SET rounds = rounds + 1 WHERE task_id = ?').run(taskId),
+    );
+    this.#audit({
+      type: 'message.sent',
+      taskId,
+      actor: 'broker',
+      vendor: vendor.origin,
+      summary: `counter-offer to ${vendor.displayName}: ${formatMoney(askTotal)}`,
+      data: { offerId, round },
+    });
+    this.#progress({
+      taskId,
+      stage: 'counter',
+      message: `Asked ${vendor.displayName} for ${formatMoney(askTotal)} (round ${round})`,
+    });
     try {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), Math.max(this.#o.collectionWindowMs, 1000));
-      const reply = await this.#o.transport.exchange(vendor, { steward: 'counter_offer', jws }, controller.signal).finally(() => clearTimeout(timer));
-      const next = this.#acceptOffer(taskId, vendor, reply, { rfqId: current.offer.rfqId, round, previous: current });
+      const reply = await this.#o.transport
+        .exchange(vendor, { steward: 'counter_offer', jws }, controller.signal)
+        .finally(() => clearTimeout(timer));
+      const next = this.#acceptOffer(taskId, vendor, reply, {
+        rfqId: current.offer.rfqId,
+        round,
+        previous: current,
+      });
       if (!next) return { refused: `${vendor.displayName} declined the counter-offer` };
       this.#o.store.transaction(() =>
-        this.#o.store.db.prepare("UPDATE broker_offers SET status = 'superseded' WHERE task_id = ? AND offer_hash = ?").run(taskId, current.offerHash),
+        this.#stmt("UPDATE broker_offers SET status = 'superseded' WHERE task_id = ? AND offer_hash = ?").run(
+          taskId,
+          current.offerHash,
+        ),
       );
       const all = this.#openOffers(taskId);
-      const flags = this.#o.provenance.flagOffers({ vendors: this.#vendorsOf(all), offers: all, asOf: this.#iso() });
+      const flags = this.#o.provenance.flagOffers({
+        vendors: this.#vendorsOf(all),
+        offers: all,
+        asOf: this.#iso(),
+      });
       this.#attachFlags(taskId, all, flags);
       return this.#view(this.#openOfferByHash(taskId, next.offerHash), task.spec);
     } catch (error) {
       this.#refuse(taskId, vendor, error);
-      return { refused: `${vendor.displayName}'s answer was refused: ${isStewardError(error) ? error.code : 'error'}` };
+      return {
+        refused: `${vendor.displayName}'s answer was refused: ${isStewardError(error) ? error.code : 'error'}`,
+      };
     }
   }
 
   // ---------- recommendation ----------
 
   /** Checks the agent's pick for steering; the flags join the task and the order decision. */
-  recommend(taskId: string, offerId: string, reasons: readonly string[] = []): { flags: Flag[]; best: OfferView | undefined } {
+  recommend(
+    taskId: string,
+    offerId: string,
+    reasons: readonly string[] = [],
+  ): { flags: Flag[]; best: OfferView | undefined } {
     const task = this.task(taskId);
     this.#countCall(taskId);
     const offers = this.#openOffers(taskId);
     const pick = this.#openOfferById(taskId, offerId);
-    const flags = this.#o.provenance.checkPick({ vendors: this.#vendorsOf(offers), offers, pickOfferHash: pick.offerHash, task: task.spec, asOf: this.#iso() });
+    const flags = this.#o.provenance.checkPick({
+      vendors: this.#vendorsOf(offers),
+      offers,
+      pickOfferHash: pick.offerHash,
+      task: task.spec,
+      asOf: this.#iso(),
+    });
     const all = [...task.flags.filter((f) => f.kind !== 'steering_suspected'), ...flags];
-    this.#o.store.transaction(() => this.#o.store.db.prepare('UPDATE broker_tasks SET flags_json = ? WHERE task_id = ?').run(JSON.stringify(all), taskId));
-    for (const flag of flags) this.#audit({ type: 'flag', taskId, actor: 'broker', vendor: pick.offer.vendor, flags: [flag.kind], summary: flag.summary, data: { offerId, evidence: flag.evidence.length } });
-    this.#audit({ type: 'task.updated', taskId, actor: 'agent', vendor: pick.offer.vendor, summary: `agent recommends ${offerId}`, data: { offerId, reasons: reasons.slice(0, 5).map((r) => r.slice(0, 200)) } });
+    this.#o.store.transaction(() =>
+      this.#stmt('UPDATE broker_tasks SET flags_json = ? WHERE task_id = ?').run(JSON.stringify(all), taskId),
+    );
+    for (const flag of flags)
+      this.#audit({
+        type: 'flag',
+        taskId,
+        actor: 'broker',
+        vendor: pick.offer.vendor,
+        flags: [flag.kind],
+        summary: flag.summary,
+        data: { offerId, evidence: flag.evidence.length },
+      });
+    this.#audit({
+      type: 'task.updated',
+      taskId,
+      actor: 'agent',
+      vendor: pick.offer.vendor,
+      summary: `agent recommends ${offerId}`,
+      data: { offerId, reasons: reasons.slice(0, 5).map((r) => r.slice(0, 200)) },
+    });
     const best = [...offers].sort(compareOffers(task.spec))[0];
-    this.#progress({ taskId, stage: 'recommend', message: flags.length > 0 ? `Recommendation checked: ${flags.map((f) => f.summary).join('; ')}` : 'Recommendation checked: no steering found' });
+    this.#progress({
+      taskId,
+      stage: 'recommend',
+      message:
+        flags.length > 0
+          ? `Recommendation checked: ${flags.map((f) => f.summary).join('; ')}`
+          : 'Recommendation checked: no steering found',
+    });
     return { flags, best: best ? this.#view(best, task.spec) : undefined };
   }
 
@@ -329,27 +514,49 @@ export class BrokerEngine {
    * transaction that reserves the money and records the order; sends it; verifies the receipt;
    * commits the ledger.
    */
-  async placeOrder(taskId: string, offerId: string, options: { approvalId?: string } = {}): Promise<OrderOutcome> {
+  async placeOrder(
+    taskId: string,
+    offerId: string,
+    options: { approvalId?: string } = {},
+  ): Promise<OrderOutcome> {
     const task = this.task(taskId);
     this.#countCall(taskId);
     const received = this.#openOfferById(taskId, offerId);
     const offer = received.offer;
     const vendor = this.#vendor(offer.vendor);
     const nowS = Math.floor(this.#clock.now() / 1000);
-    if (offer.expiresAt <= nowS) return this.#deniedOutcome(taskId, vendor, [`the offer expired at ${new Date(offer.expiresAt * 1000).toISOString()}; ask for a new quote`]);
+    if (offer.expiresAt <= nowS)
+      return this.#deniedOutcome(taskId, vendor, [
+        `the offer expired at ${new Date(offer.expiresAt * 1000).toISOString()}; ask for a new quote`,
+      ]);
     if (vendor.status !== 'active' || this.#o.revocation.isOriginRevoked(vendor.origin)) {
-      return this.#deniedOutcome(taskId, vendor, [`${vendor.displayName} is ${vendor.status === 'active' ? 'revoked' : vendor.status}; confirm or re-enrol it first`]);
+      return this.#deniedOutcome(taskId, vendor, [
+        `${vendor.displayName} is ${vendor.status === 'active' ? 'revoked' : vendor.status}; confirm or re-enrol it first`,
+      ]);
     }
     if (offer.payee.payoutId !== vendor.payoutId) {
       // THREATS #37: the payee must be the registered payout identity.
-      return this.#deniedOutcome(taskId, vendor, [`the offer pays \`${offer.payee.payoutId}\`, not ${vendor.displayName}'s registered payout identity; re-verify the vendor`]);
+      return this.#deniedOutcome(taskId, vendor, [
+        `the offer pays \`${offer.payee.payoutId}\`, not ${vendor.displayName}'s registered payout identity; re-verify the vendor`,
+      ]);
     }
     const needs = PURPOSE_CLASSES[task.spec.category];
     const previously = options.approvalId ? this.approvals.subjectOf(options.approvalId) : undefined;
-    const plan = this.#o.disclosure.plan({ vendor, purpose: needs.purpose, classes: [...needs.required, ...needs.optional], taskId, approved: previously?.dataToShare ?? [] });
+    const plan = this.#o.disclosure.plan({
+      vendor,
+      purpose: needs.purpose,
+      classes: [...needs.required, ...needs.optional],
+      taskId,
+      approved: previously?.dataToShare ?? [],
+    });
     // Without a required field the order cannot be fulfilled: that refusal is the person's policy speaking.
     const blocking = plan.denied.filter((d) => needs.required.includes(d.dataClass));
-    const flags = [...received.flags, ...task.flags.filter((f) => f.vendor === vendor.origin && (f.offerId === undefined || f.offerId === offer.offerId))];
+    const flags = [
+      ...received.flags,
+      ...task.flags.filter(
+        (f) => f.vendor === vendor.origin && (f.offerId === undefined || f.offerId === offer.offerId),
+      ),
+    ];
     const flagKinds = [...new Set(flags.map((f) => f.kind))];
     const others = this.#openOffers(taskId).filter((o) => o.offerHash !== received.offerHash);
     const asOf = this.#iso();
@@ -414,38 +621,100 @@ export class BrokerEngine {
         }
         if (approved) this.approvals.consume(options.approvalId!, subject);
         if (!result.reservation) return { decision: d, reservationId: undefined, jws: '' };
-        const signed = signMessage('order', payload, { key: this.#o.keys.user, iss: this.#o.brokerId, aud: vendor.origin, clock: this.#clock });
-        this.#o.store.db
-          .prepare(
-            `INSERT INTO broker_orders (order_id, task_id, offer_hash, vendor, jws, order_hash, approval_id, reservation_id, status, created_at, updated_at)
+        const signed = signMessage('order', payload, {
+          key: this.#o.keys.user,
+          iss: this.#o.brokerId,
+          aud: vendor.origin,
+          clock: this.#clock,
+        });
+        this.#stmt(
+          `INSERT INTO broker_orders (order_id, task_id, offer_hash, vendor, jws, order_hash, approval_id, reservation_id, status, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'signed', ?, ?)`,
-          )
-          .run(orderId, taskId, received.offerHash, vendor.origin, signed.token, hashToken(signed.token), options.approvalId ?? null, result.reservation.reservationId, asOf, asOf);
-        this.#o.store.db.prepare("UPDATE broker_offers SET status = 'ordered' WHERE offer_hash = ?").run(received.offerHash);
+        ).run(
+          orderId,
+          taskId,
+          received.offerHash,
+          vendor.origin,
+          signed.token,
+          hashToken(signed.token),
+          options.approvalId ?? null,
+          result.reservation.reservationId,
+          asOf,
+          asOf,
+        );
+        this.#stmt("UPDATE broker_offers SET status = 'ordered' WHERE offer_hash = ?").run(
+          received.offerHash,
+        );
         this.#setTaskStatus(taskId, 'ordering');
         return { decision: d, reservationId: result.reservation.reservationId, jws: signed.token };
       }));
     } catch (error) {
       if (isStewardError(error) && error.code.startsWith('ERR_APPROVAL_')) {
-        this.#audit({ type: 'order.failed', taskId, actor: 'broker', vendor: vendor.origin, summary: error.message, data: { code: error.code } });
+        this.#audit({
+          type: 'order.failed',
+          taskId,
+          actor: 'broker',
+          vendor: vendor.origin,
+          summary: error.message,
+          data: { code: error.code },
+        });
         if (error.code === 'ERR_APPROVAL_MISMATCH') {
           // The cart, the data or the policy changed since the person approved: ask again for what is true now.
           const again = await this.placeOrder(taskId, offerId);
-          return { ...again, reasons: ['what you approved has changed (cart, data to share or policy version); please approve again', ...again.reasons] };
+          return {
+            ...again,
+            reasons: [
+              'what you approved has changed (cart, data to share or policy version); please approve again',
+              ...again.reasons,
+            ],
+          };
         }
-        return { status: 'denied', reasons: [error.message], remedies: ['ask for approval again for this exact order'] };
+        return {
+          status: 'denied',
+          reasons: [error.message],
+          remedies: ['ask for approval again for this exact order'],
+        };
       }
       throw error;
     }
-    this.#audit({ type: 'decision', taskId, actor: 'broker', vendor: vendor.origin, decision: decision.effect, flags: flagKinds, policyVersion: decision.policyVersion, summary: `order ${formatMoney(offer.total)} at ${vendor.displayName}: ${decision.effect}${approved ? ' (approved by you)' : ''}`, data: { rules: decision.determiningRules, reasons: decision.reasons.map((r) => r.message), offerId } }, { durable: true });
-    this.#progress({ taskId, stage: 'decision', message: `Policy: ${decision.effect}. ${decision.reasons.map((r) => r.message).join(' ')}` });
+    this.#audit(
+      {
+        type: 'decision',
+        taskId,
+        actor: 'broker',
+        vendor: vendor.origin,
+        decision: decision.effect,
+        flags: flagKinds,
+        policyVersion: decision.policyVersion,
+        summary: `order ${formatMoney(offer.total)} at ${vendor.displayName}: ${decision.effect}${approved ? ' (approved by you)' : ''}`,
+        data: { rules: decision.determiningRules, reasons: decision.reasons.map((r) => r.message), offerId },
+      },
+      { durable: true },
+    );
+    this.#progress({
+      taskId,
+      stage: 'decision',
+      message: `Policy: ${decision.effect}. ${decision.reasons.map((r) => r.message).join(' ')}`,
+    });
 
     if (decision.effect === 'deny' || blocking.length > 0) {
-      const reasons = [...decision.reasons.filter((r) => r.effect === 'deny').map((r) => r.message), ...blocking.map((d) => d.reason)];
-      return this.#deniedOutcome(taskId, vendor, reasons.length ? reasons : ['the policy refuses this order'], decision);
+      const reasons = [
+        ...decision.reasons.filter((r) => r.effect === 'deny').map((r) => r.message),
+        ...blocking.map((d) => d.reason),
+      ];
+      return this.#deniedOutcome(
+        taskId,
+        vendor,
+        reasons.length ? reasons : ['the policy refuses this order'],
+        decision,
+      );
     }
     if (!jws) {
-      const timeoutSeconds = Math.max(60, Math.round((Date.parse(approvalExpiresAt(policy, this.#clock.now())) - this.#clock.now()) / 1000)) || 900;
+      const timeoutSeconds =
+        Math.max(
+          60,
+          Math.round((Date.parse(approvalExpiresAt(policy, this.#clock.now())) - this.#clock.now()) / 1000),
+        ) || 900;
       const approval = this.approvals.request({
         taskId,
         subject,
@@ -457,19 +726,76 @@ export class BrokerEngine {
           total: offer.total,
           dataToShare,
           flags: flags.slice(0, 50),
-          reasons: [...decision.reasons.filter((r) => r.effect !== 'allow').map((r) => r.message), ...plan.ask.map((c) => `sharing your ${c.replace('_', ' ')} needs your approval`)].slice(0, 50),
+          reasons: [
+            ...decision.reasons.filter((r) => r.effect !== 'allow').map((r) => r.message),
+            ...plan.ask.map((c) => `sharing your ${c.replace('_', ' ')} needs your approval`),
+          ].slice(0, 50),
         },
       });
       this.#setTaskStatus(taskId, 'awaiting_approval');
-      this.#audit({ type: 'approval.requested', taskId, actor: 'broker', vendor: vendor.origin, flags: flagKinds, policyVersion: policy.version, summary: `approval requested: ${formatMoney(offer.total)} at ${vendor.displayName}`, data: { approvalId: approval.approvalId, subjectHash: approval.subjectHash } }, { durable: true });
-      this.#progress({ taskId, stage: 'approval', message: `Your approval is needed for ${formatMoney(offer.total)} at ${vendor.displayName}`, data: { approvalId: approval.approvalId } });
-      return { status: 'needs_approval', reasons: approval.summary.reasons, approval, decision, remedies: decision.remedies };
+      this.#audit(
+        {
+          type: 'approval.requested',
+          taskId,
+          actor: 'broker',
+          vendor: vendor.origin,
+          flags: flagKinds,
+          policyVersion: policy.version,
+          summary: `approval requested: ${formatMoney(offer.total)} at ${vendor.displayName}`,
+          data: { approvalId: approval.approvalId, subjectHash: approval.subjectHash },
+        },
+        { durable: true },
+      );
+      this.#progress({
+        taskId,
+        stage: 'approval',
+        message: `Your approval is needed for ${formatMoney(offer.total)} at ${vendor.displayName}`,
+        data: { approvalId: approval.approvalId },
+      });
+      return {
+        status: 'needs_approval',
+        reasons: approval.summary.reasons,
+        approval,
+        decision,
+        remedies: decision.remedies,
+      };
     }
     if (approved) {
-      this.#audit({ type: 'approval.granted', taskId, actor: 'person', vendor: vendor.origin, summary: `approval ${options.approvalId} consumed by order ${orderId}`, data: { approvalId: options.approvalId!, orderId } }, { durable: true });
+      this.#audit(
+        {
+          type: 'approval.granted',
+          taskId,
+          actor: 'person',
+          vendor: vendor.origin,
+          summary: `approval ${options.approvalId} consumed by order ${orderId}`,
+          data: { approvalId: options.approvalId!, orderId },
+        },
+        { durable: true },
+      );
     }
-    this.#audit({ type: 'order.signed', taskId, actor: 'broker', vendor: vendor.origin, policyVersion: policy.version, summary: `order ${orderId} signed: ${formatMoney(offer.total)} at ${vendor.displayName}`, data: { orderId, offerHash: received.offerHash, orderHash: hashToken(jws), reservationId: reservationId ?? null } }, { durable: true });
-    this.#progress({ taskId, stage: 'order', message: `Order signed and sent to ${vendor.displayName}`, data: { orderId } });
+    this.#audit(
+      {
+        type: 'order.signed',
+        taskId,
+        actor: 'broker',
+        vendor: vendor.origin,
+        policyVersion: policy.version,
+        summary: `order ${orderId} signed: ${formatMoney(offer.total)} at ${vendor.displayName}`,
+        data: {
+          orderId,
+          offerHash: received.offerHash,
+          orderHash: hashToken(jws),
+          reservationId: reservationId ?? null,
+        },
+      },
+      { durable: true },
+    );
+    this.#progress({
+      taskId,
+      stage: 'order',
+      message: `Order signed and sent to ${vendor.displayName}`,
+      data: { orderId },
+    });
     return this.#sendOrder(taskId, vendor, orderId, jws, payload, plan.allowed, reservationId!);
   }
 
@@ -478,11 +804,31 @@ export class BrokerEngine {
     const approval = this.approvals.answer(approvalId, answer);
     const subject = this.approvals.subjectOf(approvalId)!;
     if (answer === 'deny') {
-      this.#audit({ type: 'approval.denied', taskId: approval.taskId, actor: 'person', vendor: subject.vendor, summary: `you declined ${formatMoney(subject.total)} at ${approval.summary.vendorName ?? subject.vendor}`, data: { approvalId } }, { durable: true });
+      this.#audit(
+        {
+          type: 'approval.denied',
+          taskId: approval.taskId,
+          actor: 'person',
+          vendor: subject.vendor,
+          summary: `you declined ${formatMoney(subject.total)} at ${approval.summary.vendorName ?? subject.vendor}`,
+          data: { approvalId },
+        },
+        { durable: true },
+      );
       if (approval.taskId) this.#setTaskStatus(approval.taskId, 'denied', 'declined by you');
       return { status: 'denied', reasons: ['you declined this order'] };
     }
-    this.#audit({ type: 'approval.granted', taskId: approval.taskId, actor: 'person', vendor: subject.vendor, summary: `you approved ${formatMoney(subject.total)} at ${approval.summary.vendorName ?? subject.vendor}`, data: { approvalId, subjectHash: approval.subjectHash } }, { durable: true });
+    this.#audit(
+      {
+        type: 'approval.granted',
+        taskId: approval.taskId,
+        actor: 'person',
+        vendor: subject.vendor,
+        summary: `you approved ${formatMoney(subject.total)} at ${approval.summary.vendorName ?? subject.vendor}`,
+        data: { approvalId, subjectHash: approval.subjectHash },
+      },
+      { durable: true },
+    );
     return this.placeOrder(approval.taskId!, subject.offerId, { approvalId });
   }
 
@@ -490,7 +836,16 @@ export class BrokerEngine {
   expireApprovals(): Approval[] {
     const expired = this.approvals.expireDue();
     for (const a of expired) {
-      this.#audit({ type: 'approval.expired', taskId: a.taskId, actor: 'broker', summary: `approval ${a.approvalId} expired unanswered; treated as declined`, data: { approvalId: a.approvalId } }, { durable: true });
+      this.#audit(
+        {
+          type: 'approval.expired',
+          taskId: a.taskId,
+          actor: 'broker',
+          summary: `approval ${a.approvalId} expired unanswered; treated as declined`,
+          data: { approvalId: a.approvalId },
+        },
+        { durable: true },
+      );
       if (a.taskId) this.#setTaskStatus(a.taskId, 'denied', 'approval expired');
     }
     return expired;
@@ -498,75 +853,252 @@ export class BrokerEngine {
 
   // ---------- internals ----------
 
-  async #sendOrder(taskId: string, vendor: EnrolledVendor, orderId: string, jws: string, payload: unknown, allowed: Partial<Record<DataClass, string>>, reservationId: string): Promise<OrderOutcome> {
+  async #sendOrder(
+    taskId: string,
+    vendor: EnrolledVendor,
+    orderId: string,
+    jws: string,
+    payload: unknown,
+    allowed: Partial<Record<DataClass, string>>,
+    reservationId: string,
+  ): Promise<OrderOutcome> {
     const fail = (reason: string, code: string): OrderOutcome => {
       this.#o.ledger.release(reservationId);
-      this.#o.store.transaction(() => this.#o.store.db.prepare("UPDATE broker_orders SET status = 'failed', status_reason = ?, updated_at = ? WHERE order_id = ?").run(reason, this.#iso(), orderId));
+      this.#o.store.transaction(() =>
+        this.#stmt(
+          "UPDATE broker_orders SET status = 'failed', status_reason = ?, updated_at = ? WHERE order_id = ?",
+        ).run(reason, this.#iso(), orderId),
+      );
       this.#setTaskStatus(taskId, 'failed', reason);
-      this.#audit({ type: 'order.failed', taskId, actor: 'broker', vendor: vendor.origin, summary: `order ${orderId} failed: ${reason}`, data: { orderId, code } }, { durable: true });
-      this.#audit({ type: 'ledger.released', taskId, actor: 'broker', vendor: vendor.origin, summary: `reservation for order ${orderId} released`, data: { reservationId } });
+      this.#audit(
+        {
+          type: 'order.failed',
+          taskId,
+          actor: 'broker',
+          vendor: vendor.origin,
+          summary: `order ${orderId} failed: ${reason}`,
+          data: { orderId, code },
+        },
+        { durable: true },
+      );
+      this.#audit({
+        type: 'ledger.released',
+        taskId,
+        actor: 'broker',
+        vendor: vendor.origin,
+        summary: `reservation for order ${orderId} released`,
+        data: { reservationId },
+      });
       return { status: 'failed', reasons: [reason], orderId };
     };
     try {
       this.#o.disclosure.scanOutbound(payload, allowed);
     } catch (error) {
-      this.#audit({ type: 'disclosure.blocked', taskId, actor: 'broker', vendor: vendor.origin, summary: 'outbound order carried personal data beyond what the policy allowed; not sent', data: { orderId, code: isStewardError(error) ? error.code : 'ERR_INTERNAL' } }, { durable: true });
-      return fail('the order carried personal data beyond what the policy allowed', isStewardError(error) ? error.code : 'ERR_INTERNAL');
+      this.#audit(
+        {
+          type: 'disclosure.blocked',
+          taskId,
+          actor: 'broker',
+          vendor: vendor.origin,
+          summary: 'outbound order carried personal data beyond what the policy allowed; not sent',
+          data: { orderId, code: isStewardError(error) ? error.code : 'ERR_INTERNAL' },
+        },
+        { durable: true },
+      );
+      return fail(
+        'the order carried personal data beyond what the policy allowed',
+        isStewardError(error) ? error.code : 'ERR_INTERNAL',
+      );
     }
     let reply;
     try {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), 10_000);
-      reply = await this.#o.transport.exchange(vendor, { steward: 'order', jws } satisfies OutboundMessage, controller.signal).finally(() => clearTimeout(timer));
+      reply = await this.#o.transport
+        .exchange(vendor, { steward: 'order', jws } satisfies OutboundMessage, controller.signal)
+        .finally(() => clearTimeout(timer));
     } catch (error) {
-      return fail(`${vendor.displayName} could not be reached`, isStewardError(error) ? error.code : 'ERR_VENDOR_UNREACHABLE');
+      return fail(
+        `${vendor.displayName} could not be reached`,
+        isStewardError(error) ? error.code : 'ERR_VENDOR_UNREACHABLE',
+      );
     }
     const purpose = PURPOSE_CLASSES[this.task(taskId).spec.category].purpose;
-    this.#o.disclosure.record({ vendor, purpose, taskId, disclosed: allowed, policyVersion: this.#o.policy().version });
-    if (reply.steward !== 'receipt' || !reply.jws) return fail(`${vendor.displayName} refused the order${reply.reason ? ` (vendor says: “${reply.reason.slice(0, 100)}”)` : ''}`, 'ERR_ORDER_REFUSED');
+    this.#o.disclosure.record({
+      vendor,
+      purpose,
+      taskId,
+      disclosed: allowed,
+      policyVersion: this.#o.policy().version,
+    });
+    if (reply.steward !== 'receipt' || !reply.jws)
+      return fail(
+        `${vendor.displayName} refused the order${reply.reason ? ` (vendor says: “${reply.reason.slice(0, 100)}”)` : ''}`,
+        'ERR_ORDER_REFUSED',
+      );
     let receipt;
     try {
-      receipt = verifyMessage(reply.jws, 'receipt', { audience: this.#o.brokerId, resolveKey: this.#resolverFor(vendor), replay: this.#o.replay, revocation: this.#o.revocation, clock: this.#clock }).payload;
+      receipt = verifyMessage(reply.jws, 'receipt', {
+        audience: this.#o.brokerId,
+        resolveKey: this.#resolverFor(vendor),
+        replay: this.#o.replay,
+        revocation: this.#o.revocation,
+        clock: this.#clock,
+      }).payload;
     } catch (error) {
       this.#refuse(taskId, vendor, error);
-      return fail(`${vendor.displayName}'s receipt did not verify`, isStewardError(error) ? error.code : 'ERR_INTERNAL');
+      return fail(
+        `${vendor.displayName}'s receipt did not verify`,
+        isStewardError(error) ? error.code : 'ERR_INTERNAL',
+      );
     }
     const orderHash = hashToken(jws);
     if (receipt.orderId !== orderId || receipt.orderHash !== orderHash || receipt.status !== 'accepted') {
-      return fail(`${vendor.displayName}'s receipt does not match the order (${receipt.status})`, 'ERR_RECEIPT_MISMATCH');
+      return fail(
+        `${vendor.displayName}'s receipt does not match the order (${receipt.status})`,
+        'ERR_RECEIPT_MISMATCH',
+      );
     }
     const order = payload as { total: Money };
-    if (receipt.total.amountMinor !== order.total.amountMinor || receipt.total.currency !== order.total.currency) {
+    if (
+      receipt.total.amountMinor !== order.total.amountMinor ||
+      receipt.total.currency !== order.total.currency
+    ) {
       // THREATS #14: a receipt for another amount is a bait-and-switch; nothing is committed.
-      return fail(`${vendor.displayName}'s receipt states ${formatMoney(receipt.total)}, not the ordered ${formatMoney(order.total)}`, 'ERR_RECEIPT_MISMATCH');
+      return fail(
+        `${vendor.displayName}'s receipt states ${formatMoney(receipt.total)}, not the ordered ${formatMoney(order.total)}`,
+        'ERR_RECEIPT_MISMATCH',
+      );
     }
     this.#o.store.durably(() => {
       this.#o.ledger.commit(reservationId);
-      this.#o.store.db.prepare("UPDATE broker_orders SET status = 'accepted', receipt_jws = ?, updated_at = ? WHERE order_id = ?").run(reply.jws!, this.#iso(), orderId);
+      this.#stmt(
+        "UPDATE broker_orders SET status = 'accepted', receipt_jws = ?, updated_at = ? WHERE order_id = ?",
+      ).run(reply.jws!, this.#iso(), orderId);
       this.#setTaskStatus(taskId, 'ordered');
     });
-    this.#audit({ type: 'receipt.received', taskId, actor: `vendor:${vendor.origin}`, vendor: vendor.origin, summary: `${vendor.displayName} accepted order ${orderId}`, data: { orderId, receiptId: receipt.receiptId, orderHash } }, { durable: true });
-    this.#audit({ type: 'ledger.committed', taskId, actor: 'broker', vendor: vendor.origin, summary: `${formatMoney(order.total)} committed to your budgets`, data: { reservationId, orderId } }, { durable: true });
-    this.#progress({ taskId, stage: 'receipt', message: `${vendor.displayName} confirmed the order`, data: { orderId } });
+    this.#audit(
+      {
+        type: 'receipt.received',
+        taskId,
+        actor: `vendor:${vendor.origin}`,
+        vendor: vendor.origin,
+        summary: `${vendor.displayName} accepted order ${orderId}`,
+        data: { orderId, receiptId: receipt.receiptId, orderHash },
+      },
+      { durable: true },
+    );
+    this.#audit(
+      {
+        type: 'ledger.committed',
+        taskId,
+        actor: 'broker',
+        vendor: vendor.origin,
+        summary: `${formatMoney(order.total)} committed to your budgets`,
+        data: { reservationId, orderId },
+      },
+      { durable: true },
+    );
+    this.#progress({
+      taskId,
+      stage: 'receipt',
+      message: `${vendor.displayName} confirmed the order`,
+      data: { orderId },
+    });
     return { status: 'ordered', reasons: [`${vendor.displayName} confirmed order ${orderId}`], orderId };
   }
 
-  #acceptOffer(taskId: string, vendor: EnrolledVendor, reply: { steward: string; jws?: string; reason?: string }, expect: { rfqId: string; round: number; previous?: ReceivedOffer }): ReceivedOffer | undefined {
+  /**
+   * The mediation pipeline for one vendor answer: verify (signature, key pinned to that vendor,
+   * revocation, claims, replay), check it answers what was asked, screen every vendor string, store
+   * it and log it. Throws a coded error for anything refused; the caller logs the refusal.
+   */
+  receiveOffer(
+    taskId: string,
+    vendorOrigin: string,
+    reply: { steward: string; jws?: string; reason?: string },
+    expect: { rfqId: string; round: number },
+  ): ReceivedOffer | undefined {
+    return this.#acceptOffer(taskId, this.#vendor(vendorOrigin), reply, expect);
+  }
+
+  /**
+   * Mediates a window's worth of vendor answers in one commit. Each answer runs in its own savepoint,
+   * so a refused one rolls back only its own writes; refusals are logged like single ones.
+   */
+  receiveOffers(
+    taskId: string,
+    batch: ReadonlyArray<{ vendorOrigin: string; reply: { steward: string; jws?: string; reason?: string } }>,
+    expect: { rfqId: string; round: number },
+  ): ReceivedOffer[] {
+    const accepted: ReceivedOffer[] = [];
+    this.#o.store.transaction(() => {
+      for (const { vendorOrigin, reply } of batch) {
+        const vendor = this.#vendor(vendorOrigin);
+        try {
+          const offer = this.#acceptOffer(taskId, vendor, reply, expect);
+          if (offer) accepted.push(offer);
+        } catch (error) {
+          this.#refuse(taskId, vendor, error);
+        }
+      }
+    });
+    return accepted;
+  }
+
+  #acceptOffer(
+    taskId: string,
+    vendor: EnrolledVendor,
+    reply: { steward: string; jws?: string; reason?: string },
+    expect: { rfqId: string; round: number; previous?: ReceivedOffer },
+  ): ReceivedOffer | undefined {
+    // One commit for the replay record and the offer row: both or neither.
+    return this.#o.store.transaction(() => this.#acceptOfferInTransaction(taskId, vendor, reply, expect));
+  }
+
+  #acceptOfferInTransaction(
+    taskId: string,
+    vendor: EnrolledVendor,
+    reply: { steward: string; jws?: string; reason?: string },
+    expect: { rfqId: string; round: number; previous?: ReceivedOffer },
+  ): ReceivedOffer | undefined {
     if (reply.steward === 'refusal' || !reply.jws) {
-      this.#audit({ type: 'message.received', taskId, actor: `vendor:${vendor.origin}`, vendor: vendor.origin, summary: `${vendor.displayName} sent no offer` });
+      this.#audit({
+        type: 'message.received',
+        taskId,
+        actor: `vendor:${vendor.origin}`,
+        vendor: vendor.origin,
+        summary: `${vendor.displayName} sent no offer`,
+      });
       return undefined;
     }
-    if (reply.steward !== 'offer') throw new BrokerError('ERR_OFFER_INVALID', `${vendor.displayName} answered with \`${String(reply.steward).slice(0, 32)}\`, not an offer`, { details: { vendor: vendor.origin } });
-    const verified = verifyMessage(reply.jws, 'offer', { audience: this.#o.brokerId, resolveKey: this.#resolverFor(vendor), replay: this.#o.replay, revocation: this.#o.revocation, clock: this.#clock });
+    if (reply.steward !== 'offer')
+      throw new BrokerError(
+        'ERR_OFFER_INVALID',
+        `${vendor.displayName} answered with \`${String(reply.steward).slice(0, 32)}\`, not an offer`,
+        { details: { vendor: vendor.origin } },
+      );
+    const verified = verifyMessage(reply.jws, 'offer', {
+      audience: this.#o.brokerId,
+      resolveKey: this.#resolverFor(vendor),
+      replay: this.#o.replay,
+      revocation: this.#o.revocation,
+      clock: this.#clock,
+    });
     const offer = verified.payload;
     const problems: string[] = [];
     if (offer.vendor !== vendor.origin) problems.push(`names vendor \`${offer.vendor}\``);
     if (offer.rfqId !== expect.rfqId) problems.push('answers another request');
     if (offer.round !== expect.round) problems.push(`is round ${offer.round}, expected ${expect.round}`);
-    if (expect.previous && offer.previousOfferId !== expect.previous.offer.offerId) problems.push('does not reference the countered offer');
+    if (expect.previous && offer.previousOfferId !== expect.previous.offer.offerId)
+      problems.push('does not reference the countered offer');
     if (offer.expiresAt <= Math.floor(this.#clock.now() / 1000)) problems.push('has already expired');
-    if (offer.payee.payoutId !== vendor.payoutId) problems.push(`pays \`${offer.payee.payoutId}\`, not the registered payout identity`);
-    if (problems.length > 0) throw new BrokerError('ERR_OFFER_INVALID', `offer from ${vendor.displayName} ${problems.join('; ')}`, { details: { vendor: vendor.origin, offerId: offer.offerId } });
+    if (offer.payee.payoutId !== vendor.payoutId)
+      problems.push(`pays \`${offer.payee.payoutId}\`, not the registered payout identity`);
+    if (problems.length > 0)
+      throw new BrokerError('ERR_OFFER_INVALID', `offer from ${vendor.displayName} ${problems.join('; ')}`, {
+        details: { vendor: vendor.origin, offerId: offer.offerId },
+      });
     // Screen every vendor string (names, fee labels, note).
     const flags: Flag[] = [];
     const screen = (text: string, field: string) => {
@@ -580,46 +1112,125 @@ export class BrokerEngine {
     if (expect.previous) {
       // THREATS #14: a counter answer may only lower the price of the same goods.
       const before = expect.previous.offer;
-      const sameItems = JSON.stringify(before.items.map((i) => [i.sku, i.quantity, i.condition])) === JSON.stringify(offer.items.map((i) => [i.sku, i.quantity, i.condition]));
-      if (!sameItems || offer.termsHash !== before.termsHash || offer.billingPeriod !== before.billingPeriod) {
-        throw new BrokerError('ERR_OFFER_INVALID', `counter answer from ${vendor.displayName} changed the goods, terms or billing`, { details: { vendor: vendor.origin, offerId: offer.offerId } });
+      const sameItems =
+        JSON.stringify(before.items.map((i) => [i.sku, i.quantity, i.condition])) ===
+        JSON.stringify(offer.items.map((i) => [i.sku, i.quantity, i.condition]));
+      if (
+        !sameItems ||
+        offer.termsHash !== before.termsHash ||
+        offer.billingPeriod !== before.billingPeriod
+      ) {
+        throw new BrokerError(
+          'ERR_OFFER_INVALID',
+          `counter answer from ${vendor.displayName} changed the goods, terms or billing`,
+          { details: { vendor: vendor.origin, offerId: offer.offerId } },
+        );
       }
     }
     if (offer.sponsored) {
-      flags.push({ kind: 'paid_placement', severity: 'info', summary: `${vendor.displayName} labels this offer as sponsored (a paid placement)`, confidence: 1, vendor: vendor.origin, offerId: offer.offerId, evidence: [], notes: ['signed `sponsored: true` in the offer'] });
+      flags.push({
+        kind: 'paid_placement',
+        severity: 'info',
+        summary: `${vendor.displayName} labels this offer as sponsored (a paid placement)`,
+        confidence: 1,
+        vendor: vendor.origin,
+        offerId: offer.offerId,
+        evidence: [],
+        notes: ['signed `sponsored: true` in the offer'],
+      });
     }
-    const received: ReceivedOffer = { offer, offerHash: verified.hash, jws: reply.jws, flags, modelNote: note?.modelText ?? '' };
-    this.#o.store.transaction(() => {
-      this.#o.store.db
-        .prepare(
-          `INSERT INTO broker_offers (task_id, offer_id, vendor, round, jws, offer_hash, handle, payload_json, screened_json, flags_json, received_at, expires_at, status)
+    const received: ReceivedOffer = {
+      offer,
+      offerHash: verified.hash,
+      jws: reply.jws,
+      flags,
+      modelNote: note?.modelText ?? '',
+    };
+    this.#stmt(
+      `INSERT INTO broker_offers (task_id, offer_id, vendor, round, jws, offer_hash, handle, payload_json, screened_json, flags_json, received_at, expires_at, status)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open')`,
-        )
-        .run(taskId, offer.offerId, vendor.origin, offer.round, reply.jws, verified.hash, handleOf(verified.hash), JSON.stringify(offer), JSON.stringify({ modelNote: received.modelNote }), JSON.stringify(flags), this.#iso(), offer.expiresAt);
+    ).run(
+      taskId,
+      offer.offerId,
+      vendor.origin,
+      offer.round,
+      reply.jws,
+      verified.hash,
+      handleOf(verified.hash),
+      JSON.stringify(offer),
+      JSON.stringify({ modelNote: received.modelNote }),
+      JSON.stringify(flags),
+      this.#iso(),
+      offer.expiresAt,
+    );
+    this.#audit({
+      type: 'message.received',
+      taskId,
+      actor: `vendor:${vendor.origin}`,
+      vendor: vendor.origin,
+      flags: [...new Set(flags.map((f) => f.kind))],
+      summary: `offer from ${vendor.displayName}: ${formatMoney(offer.total)}${offer.sponsored ? ' (sponsored)' : ''}`,
+      data: { offerId: offer.offerId, offerHash: verified.hash, kid: verified.key.kid, round: offer.round },
     });
-    this.#audit({ type: 'message.received', taskId, actor: `vendor:${vendor.origin}`, vendor: vendor.origin, flags: [...new Set(flags.map((f) => f.kind))], summary: `offer from ${vendor.displayName}: ${formatMoney(offer.total)}${offer.sponsored ? ' (sponsored)' : ''}`, data: { offerId: offer.offerId, offerHash: verified.hash, kid: verified.key.kid, round: offer.round } });
-    this.#progress({ taskId, stage: 'offer', message: `Offer from ${vendor.displayName}: ${formatMoney(offer.total)} (signature verified)`, data: { offerId: offer.offerId, vendor: vendor.origin } });
+    this.#progress({
+      taskId,
+      stage: 'offer',
+      message: `Offer from ${vendor.displayName}: ${formatMoney(offer.total)} (signature verified)`,
+      data: { offerId: offer.offerId, vendor: vendor.origin },
+    });
     return received;
   }
 
   #refuse(taskId: string, vendor: EnrolledVendor, error: unknown): void {
     const code = isStewardError(error) ? error.code : 'ERR_INTERNAL';
-    const message = isStewardError(error) ? error.message : 'unexpected error while handling the vendor answer';
-    this.#audit({ type: 'message.rejected', taskId, actor: `vendor:${vendor.origin}`, vendor: vendor.origin, summary: `refused message from ${vendor.displayName}: ${message}`.slice(0, 1000), data: { code } });
-    this.#progress({ taskId, stage: 'refused', message: `Refused a message from ${vendor.displayName}: ${message}`, data: { code, vendor: vendor.origin } });
+    const message = isStewardError(error)
+      ? error.message
+      : 'unexpected error while handling the vendor answer';
+    this.#audit({
+      type: 'message.rejected',
+      taskId,
+      actor: `vendor:${vendor.origin}`,
+      vendor: vendor.origin,
+      summary: `refused message from ${vendor.displayName}: ${message}`.slice(0, 1000),
+      data: { code },
+    });
+    this.#progress({
+      taskId,
+      stage: 'refused',
+      message: `Refused a message from ${vendor.displayName}: ${message}`,
+      data: { code, vendor: vendor.origin },
+    });
   }
 
+  readonly #resolvers = new Map<string, { pinned: string; resolve: KeyResolver }>();
+
+  /** Only the vendor's own pinned keys verify its messages; imported once per pinned set. */
   #resolverFor(vendor: EnrolledVendor): KeyResolver {
+    const pinned = vendor.keyThumbprints.join(',');
+    const cached = this.#resolvers.get(vendor.origin);
+    if (cached && cached.pinned === pinned) return cached.resolve;
     const keys = new Map<string, VerificationKey>();
     for (const jwk of vendor.publicJwks) {
       const key = importVerificationKey(jwk, vendor.origin);
       keys.set(key.kid, key);
     }
-    return (kid) => keys.get(kid);
+    const resolve: KeyResolver = (kid) => keys.get(kid);
+    this.#resolvers.set(vendor.origin, { pinned, resolve });
+    return resolve;
   }
 
-  #signFor<T extends 'rfq' | 'counterOffer'>(type: T, body: Parameters<typeof signMessage<T>>[1], vendor: EnrolledVendor, as: 'broker'): string {
-    const message = signMessage(type, body, { key: this.#o.keys[as], iss: this.#o.brokerId, aud: vendor.origin, clock: this.#clock });
+  #signFor<T extends 'rfq' | 'counterOffer'>(
+    type: T,
+    body: Parameters<typeof signMessage<T>>[1],
+    vendor: EnrolledVendor,
+    as: 'broker',
+  ): string {
+    const message = signMessage(type, body, {
+      key: this.#o.keys[as],
+      iss: this.#o.brokerId,
+      aud: vendor.origin,
+      clock: this.#clock,
+    });
     this.#o.disclosure.scanOutbound(message.payload, {});
     return message.token;
   }
@@ -646,27 +1257,71 @@ export class BrokerEngine {
     return this.#o.ledger.decideAndReserve(this.#o.policy(), this.#request(input)).decision;
   }
 
-  #deniedOutcome(taskId: string, vendor: EnrolledVendor, reasons: string[], decision?: Decision): OrderOutcome {
+  #deniedOutcome(
+    taskId: string,
+    vendor: EnrolledVendor,
+    reasons: string[],
+    decision?: Decision,
+  ): OrderOutcome {
     this.#setTaskStatus(taskId, 'denied', reasons[0]);
     if (!decision) {
-      this.#audit({ type: 'decision', taskId, actor: 'broker', vendor: vendor.origin, decision: 'deny', summary: `order refused: ${reasons.join('; ')}`.slice(0, 1000) }, { durable: true });
+      this.#audit(
+        {
+          type: 'decision',
+          taskId,
+          actor: 'broker',
+          vendor: vendor.origin,
+          decision: 'deny',
+          summary: `order refused: ${reasons.join('; ')}`.slice(0, 1000),
+        },
+        { durable: true },
+      );
     }
     this.#progress({ taskId, stage: 'decision', message: `Refused: ${reasons.join('; ')}` });
-    return { status: 'denied', reasons, remedies: decision?.remedies ?? [], ...(decision ? { decision } : {}) };
+    return {
+      status: 'denied',
+      reasons,
+      remedies: decision?.remedies ?? [],
+      ...(decision ? { decision } : {}),
+    };
   }
 
   #attachFlags(taskId: string, offers: readonly ReceivedOffer[], flags: readonly Flag[]): void {
     this.#o.store.transaction(() => {
       for (const offer of offers) {
         // Offer ids are the vendor's own, so a flag belongs to an offer by vendor and id together.
-        const mine = flags.filter((f) => f.vendor === offer.offer.vendor && (f.offerId === undefined || f.offerId === offer.offer.offerId));
-        const merged = [...offer.flags.filter((f) => !mine.some((m) => m.kind === f.kind && m.summary === f.summary)), ...mine];
+        const mine = flags.filter(
+          (f) =>
+            f.vendor === offer.offer.vendor && (f.offerId === undefined || f.offerId === offer.offer.offerId),
+        );
+        const merged = [
+          ...offer.flags.filter((f) => !mine.some((m) => m.kind === f.kind && m.summary === f.summary)),
+          ...mine,
+        ];
         offer.flags.splice(0, offer.flags.length, ...merged);
-        this.#o.store.db.prepare('UPDATE broker_offers SET flags_json = ? WHERE offer_hash = ?').run(JSON.stringify(merged), offer.offerHash);
+        this.#stmt('UPDATE broker_offers SET flags_json = ? WHERE offer_hash = ?').run(
+          JSON.stringify(merged),
+          offer.offerHash,
+        );
       }
     });
     for (const flag of flags) {
-      this.#audit({ type: 'flag', taskId, actor: 'broker', ...(flag.vendor ? { vendor: flag.vendor } : {}), flags: [flag.kind], summary: flag.summary, data: { offerId: flag.offerId ?? null, severity: flag.severity, evidence: flag.evidence.map((e) => `${e.childName ?? e.child} —${e.relation}→ ${e.parentName ?? e.parent} (${e.origin}: ${e.source.slice(0, 120)})`) } });
+      this.#audit({
+        type: 'flag',
+        taskId,
+        actor: 'broker',
+        ...(flag.vendor ? { vendor: flag.vendor } : {}),
+        flags: [flag.kind],
+        summary: flag.summary,
+        data: {
+          offerId: flag.offerId ?? null,
+          severity: flag.severity,
+          evidence: flag.evidence.map(
+            (e) =>
+              `${e.childName ?? e.child} —${e.relation}→ ${e.parentName ?? e.parent} (${e.origin}: ${e.source.slice(0, 120)})`,
+          ),
+        },
+      });
     }
   }
 
@@ -677,8 +1332,18 @@ export class BrokerEngine {
       offerId: handleOf(r.offerHash),
       vendorOfferId: o.offerId,
       offerHash: r.offerHash,
-      vendor: { origin: o.vendor, displayName: vendor?.displayName ?? o.vendor, verified: vendor?.verified ?? false, ...(vendor?.verificationLevel ? { verificationLevel: vendor.verificationLevel } : {}) },
-      items: o.items.map((i) => ({ sku: i.sku, name: screenVendorText(i.name, 'name').modelText || '(name hidden)', quantity: i.quantity, lineTotal: i.lineTotal })),
+      vendor: {
+        origin: o.vendor,
+        displayName: vendor?.displayName ?? o.vendor,
+        verified: vendor?.verified ?? false,
+        ...(vendor?.verificationLevel ? { verificationLevel: vendor.verificationLevel } : {}),
+      },
+      items: o.items.map((i) => ({
+        sku: i.sku,
+        name: screenVendorText(i.name, 'name').modelText || '(name hidden)',
+        quantity: i.quantity,
+        lineTotal: i.lineTotal,
+      })),
       fees: { amountMinor: o.fees.reduce((s, f) => s + f.amount.amountMinor, 0), currency: o.total.currency },
       total: o.total,
       billingPeriod: o.billingPeriod,
@@ -703,62 +1368,112 @@ export class BrokerEngine {
   }
 
   #openOffers(taskId: string): ReceivedOffer[] {
-    return (this.#o.store.db.prepare("SELECT * FROM broker_offers WHERE task_id = ? AND status = 'open'").all(taskId) as OfferRow[]).map((r) => this.#received(r));
+    return (
+      this.#stmt("SELECT * FROM broker_offers WHERE task_id = ? AND status = 'open'").all(
+        taskId,
+      ) as OfferRow[]
+    ).map((r) => this.#received(r));
   }
 
   #openOfferById(taskId: string, offerId: string): ReceivedOffer {
-    const row = this.#o.store.db.prepare("SELECT * FROM broker_offers WHERE task_id = ? AND handle = ? AND status = 'open'").get(taskId, offerId) as OfferRow | undefined;
-    if (!row) throw new BrokerError('ERR_OFFER_NOT_FOUND', `no open offer \`${offerId}\` in task \`${taskId}\``, { details: { taskId, offerId } });
+    const row = this.#stmt(
+      "SELECT * FROM broker_offers WHERE task_id = ? AND handle = ? AND status = 'open'",
+    ).get(taskId, offerId) as OfferRow | undefined;
+    if (!row)
+      throw new BrokerError('ERR_OFFER_NOT_FOUND', `no open offer \`${offerId}\` in task \`${taskId}\``, {
+        details: { taskId, offerId },
+      });
     return this.#received(row);
   }
 
   #openOfferByHash(taskId: string, hash: string): ReceivedOffer {
-    const row = this.#o.store.db.prepare('SELECT * FROM broker_offers WHERE task_id = ? AND offer_hash = ?').get(taskId, hash) as OfferRow;
+    const row = this.#stmt('SELECT * FROM broker_offers WHERE task_id = ? AND offer_hash = ?').get(
+      taskId,
+      hash,
+    ) as OfferRow;
     return this.#received(row);
   }
 
   #vendorsOf(offers: readonly ReceivedOffer[]): EnrolledVendor[] {
-    return [...new Set(offers.map((o) => o.offer.vendor))].map((origin) => this.#o.vendors.get(origin)).filter((v): v is EnrolledVendor => v !== undefined);
+    return [...new Set(offers.map((o) => o.offer.vendor))]
+      .map((origin) => this.#o.vendors.get(origin))
+      .filter((v): v is EnrolledVendor => v !== undefined);
   }
 
   #vendor(origin: string): EnrolledVendor {
     const v = this.#o.vendors.get(origin);
-    if (!v) throw new BrokerError('ERR_VENDOR_UNKNOWN', `vendor \`${origin}\` is not enrolled`, { details: { vendor: origin } });
+    if (!v)
+      throw new BrokerError('ERR_VENDOR_UNKNOWN', `vendor \`${origin}\` is not enrolled`, {
+        details: { vendor: origin },
+      });
     return v;
   }
 
   #taskRow(taskId: string): TaskRow {
-    const row = this.#o.store.db.prepare('SELECT * FROM broker_tasks WHERE task_id = ?').get(taskId) as TaskRow | undefined;
+    const row = this.#stmt('SELECT * FROM broker_tasks WHERE task_id = ?').get(taskId) as TaskRow | undefined;
     if (!row) throw new BrokerError('ERR_TASK_NOT_FOUND', `no task \`${taskId}\``, { details: { taskId } });
     return row;
   }
 
   #setTaskStatus(taskId: string, status: string, reason?: string): void {
     this.#o.store.transaction(() =>
-      this.#o.store.db.prepare('UPDATE broker_tasks SET status = ?, status_reason = ?, updated_at = ? WHERE task_id = ?').run(status, reason ?? null, this.#iso(), taskId),
+      this.#stmt(
+        'UPDATE broker_tasks SET status = ?, status_reason = ?, updated_at = ? WHERE task_id = ?',
+      ).run(status, reason ?? null, this.#iso(), taskId),
     );
   }
 
   /** Every counter the policy's limits read (a missing one would fail closed). */
-  #counters(taskId: string): { ordersToday: number; roundsSoFar: number; vendorsContacted: number; toolCalls: number } {
+  #counters(taskId: string): {
+    ordersToday: number;
+    roundsSoFar: number;
+    vendorsContacted: number;
+    toolCalls: number;
+  } {
     const row = this.#taskRow(taskId);
-    return { ordersToday: this.#ordersToday(), roundsSoFar: row.rounds, vendorsContacted: row.vendors_contacted, toolCalls: row.tool_calls };
+    return {
+      ordersToday: this.#ordersToday(),
+      roundsSoFar: row.rounds,
+      vendorsContacted: row.vendors_contacted,
+      toolCalls: row.tool_calls,
+    };
   }
 
   #countCall(taskId: string): void {
-    this.#o.store.transaction(() => this.#o.store.db.prepare('UPDATE broker_tasks SET tool_calls = tool_calls + 1 WHERE task_id = ?').run(taskId));
+    this.#o.store.transaction(() =>
+      this.#stmt('UPDATE broker_tasks SET tool_calls = tool_calls + 1 WHERE task_id = ?').run(taskId),
+    );
   }
 
   #ordersToday(): number {
     const since = new Date(this.#clock.now() - 86_400_000).toISOString();
-    return (this.#o.store.db.prepare("SELECT COUNT(*) AS n FROM broker_orders WHERE created_at >= ? AND status IN ('signed','accepted')").get(since) as { n: number }).n;
+    return (
+      this.#stmt(
+        "SELECT COUNT(*) AS n FROM broker_orders WHERE created_at >= ? AND status IN ('signed','accepted')",
+      ).get(since) as { n: number }
+    ).n;
+  }
+
+  readonly #statements = new Map<string, Statement>();
+
+  /** Prepares each SQL statement once. */
+  #stmt(sql: string): Statement {
+    let stmt = this.#statements.get(sql);
+    if (!stmt) {
+      stmt = this.#o.store.db.prepare(sql) as unknown as Statement;
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
   }
 
   #iso(): string {
     return new Date(this.#clock.now()).toISOString();
   }
 
-  #audit(event: Omit<AuditEvent, 'at'> & { taskId?: string | undefined }, options?: { durable?: boolean }): void {
+  #audit(
+    event: Omit<AuditEvent, 'at'> & { taskId?: string | undefined },
+    options?: { durable?: boolean },
+  ): void {
     const { taskId, ...rest } = event;
     this.#o.audit.append({ ...rest, ...(taskId ? { taskId } : {}), at: this.#iso() }, options);
   }
@@ -768,15 +1483,19 @@ export class BrokerEngine {
   }
 }
 
+const FORMATTERS = new Map<string, { format: Intl.NumberFormat; digits: number }>();
+
 /** `$12.34`-style rendering for messages to the person. */
 export function formatMoney(m: Money): string {
-  try {
-    return new Intl.NumberFormat('en-US', { style: 'currency', currency: m.currency }).format(m.amountMinor / 10 ** minorDigits(m.currency));
-  } catch {
-    return `${m.amountMinor} ${m.currency} (minor units)`;
+  let f = FORMATTERS.get(m.currency);
+  if (!f) {
+    try {
+      const format = new Intl.NumberFormat('en-US', { style: 'currency', currency: m.currency });
+      f = { format, digits: format.resolvedOptions().maximumFractionDigits ?? 2 };
+      FORMATTERS.set(m.currency, f);
+    } catch {
+      return `${m.amountMinor} ${m.currency} (minor units)`;
+    }
   }
-}
-
-function minorDigits(currency: string): number {
-  return new Intl.NumberFormat('en-US', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return f.format.format(m.amountMinor / 10 ** f.digits);
 }

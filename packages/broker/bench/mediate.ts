@@ -1,0 +1,121 @@
+/**
+ * Mediated offers per second in process: signature + pinned key + revocation + claims + schema +
+ * durable replay record + screening of every vendor string + offer row + audit event (group commit),
+ * next to bare node:crypto Ed25519 verification of the same tokens, in the same run.
+ * Goal (issue 7): in-process ≥ 60% of the bare verify rate.
+ */
+import { verify as edVerify } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MIGRATIONS as AUDIT_MIGRATIONS, openAuditLog } from '@steward/audit';
+import { MIGRATIONS as IDENTITY_MIGRATIONS, ReplayStore, generateSigningKey, publishedJwk, signMessage } from '@steward/identity';
+import { MIGRATIONS as POLICY_MIGRATIONS, SpendLedger, loadPolicy } from '@steward/policy';
+import { openStore } from '@steward/store';
+import { readFileSync } from 'node:fs';
+import { BrokerEngine, MIGRATIONS } from '../src/index.ts';
+import { measure, note, report } from '../../../scripts/bench-kit.ts';
+
+const N = Number(process.env.BENCH_OFFERS ?? 20_000);
+const dir = mkdtempSync(join(tmpdir(), 'steward-bench-mediate-'));
+const store = openStore(join(dir, 'bench.db'), { migrations: { identity: IDENTITY_MIGRATIONS, policy: POLICY_MIGRATIONS, audit: AUDIT_MIGRATIONS, broker: MIGRATIONS } });
+const audit = openAuditLog(store);
+const vendorKey = generateSigningKey();
+const origin = 'https://coop.bench';
+const vendor = {
+  origin,
+  displayName: 'Bench Co-op',
+  a2aUrl: `${origin}/a2a`,
+  categories: ['groceries' as const],
+  status: 'active' as const,
+  keyThumbprints: [vendorKey.kid],
+  publicJwks: [publishedJwk(vendorKey)],
+  payoutId: 'acct:bench',
+  verified: true,
+  signedCard: true,
+  declaredOwners: [],
+  declaredAffiliations: [],
+  isNew: false,
+};
+const engine = new BrokerEngine({
+  store,
+  brokerId: 'steward:broker:bench',
+  keys: { broker: generateSigningKey(), user: generateSigningKey() },
+  replay: new ReplayStore(store),
+  revocation: { isKeyRevoked: () => false, isOriginRevoked: () => false },
+  vendors: { list: () => [vendor], get: (o) => (o === origin ? vendor : undefined) },
+  transport: { exchange: () => Promise.reject(new Error('no network in this bench')) },
+  policy: (() => {
+    const p = loadPolicy(readFileSync(new URL('../../../policies/default.yaml', import.meta.url), 'utf8'));
+    return () => p;
+  })(),
+  ledger: new SpendLedger(store),
+  provenance: { flagOffers: () => [], checkPick: () => [], isAffiliated: () => false },
+  disclosure: { plan: () => ({ allowed: {}, ask: [], denied: [] }), record: () => undefined, scanOutbound: () => undefined },
+  audit: {
+    append: (event, options) => (options?.durable ? audit.appendDurably(event) : void audit.append(event)),
+  },
+});
+const { taskId } = engine.createTask({ category: 'groceries', summary: 'bench', items: [{ description: 'milk', quantity: 1 }], constraints: {} });
+const usd = (n: number) => ({ amountMinor: n, currency: 'USD' });
+const tokens = Array.from({ length: 2 * N + 1100 }, (_, i) =>
+  signMessage(
+    'offer',
+    {
+      type: 'offer',
+      offerId: `offer-${i}`,
+      rfqId: 'rfq-bench',
+      vendor: origin,
+      round: 0,
+      items: [
+        { sku: 'MILK-1L', name: 'Organic milk 1 L', quantity: 2, unitPrice: usd(489), lineTotal: usd(978), condition: 'new' },
+        { sku: 'EGGS-12', name: 'Free-range eggs, dozen', quantity: 1, unitPrice: usd(659), lineTotal: usd(659), condition: 'new' },
+      ],
+      fees: [{ kind: 'delivery', label: 'Delivery', amount: usd(499) }],
+      total: usd(2136),
+      billingPeriod: 'one_off',
+      expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      termsHash: 'n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg',
+      sponsored: false,
+      delivery: { start: '2026-11-28T09:00:00Z', end: '2026-11-28T12:00:00Z' },
+      payee: { payoutId: 'acct:bench' },
+      note: 'Locally sourced, delivered in reusable crates',
+    },
+    { key: vendorKey, iss: origin, aud: 'steward:broker:bench', lifetimeSeconds: 600 },
+  ).token,
+);
+
+let bare = 0;
+const bareSample = measure(
+  'bare node:crypto Ed25519 verify',
+  () => {
+    const t = tokens[bare++ % tokens.length]!;
+    const dot = t.lastIndexOf('.');
+    edVerify(null, Buffer.from(t.slice(0, dot)), vendorKey.publicKey, Buffer.from(t.slice(dot + 1), 'base64url'));
+  },
+  N,
+);
+let k = 0;
+const mediated = measure('mediated offer (verify + claims + schema + replay + screen + store + audit)', () => {
+  engine.receiveOffer(taskId, origin, { steward: 'offer', jws: tokens[k++]! }, { rfqId: 'rfq-bench', round: 0 });
+}, N, 1000);
+const WINDOW = 10;
+const windowed = measure(
+  `mediated offers, ${WINDOW} per collection window in one commit (per offer)`,
+  () => {
+    const batch = Array.from({ length: WINDOW }, () => ({ vendorOrigin: origin, reply: { steward: 'offer', jws: tokens[k++]! } }));
+    engine.receiveOffers(taskId, batch, { rfqId: 'rfq-bench', round: 0 });
+  },
+  Math.floor(N / WINDOW),
+  10,
+);
+const perOffer = { ...windowed, iterations: windowed.iterations * WINDOW, medianUs: windowed.medianUs / WINDOW, p99Us: windowed.p99Us / WINDOW, opsPerSec: windowed.opsPerSec * WINDOW };
+audit.flush();
+report(`broker: mediated offers in process (${N} offers)`, bareSample, [mediated, perOffer]);
+const ratio = mediated.opsPerSec / bareSample.opsPerSec;
+const wratio = perOffer.opsPerSec / bareSample.opsPerSec;
+note(`medians: bare ${bareSample.medianUs.toFixed(1)} µs; mediated ${mediated.medianUs.toFixed(1)} µs with a commit per offer, ${perOffer.medianUs.toFixed(1)} µs per offer with one commit per window`);
+note(`throughput: ${(ratio * 100).toFixed(1)}% of bare verification with a commit per offer; ${(wratio * 100).toFixed(1)}% with one commit per ${WINDOW}-offer window (goal ≥ 60%: ${wratio >= 0.6 ? 'met' : 'NOT met'})`);
+note(`audit log size after the run: ${audit.size} events`);
+store.close();
+rmSync(dir, { recursive: true, force: true });
