@@ -42,7 +42,7 @@ export { RevocationList } from './revocation/revocation-list.ts';
 export type { Revocation, RevocationListOptions } from './revocation/revocation-list.ts';
 export { KeyStore } from './keys/key-store.ts';
 export type { KeyPurpose, KeyStoreSecret, KeyRecord, KeyStoreOptions, RotateOptions } from './keys/key-store.ts';
-export { ensureKeyFile, readKeyFile } from './keys/key-file.ts';
+export { ensureKeyFile, readKeyFile, keyStoreSecretFor, KEY_FILE_NAME } from './keys/key-file.ts';
 export { buildJwks, buildHttpSigDirectory, buildBrokerCard, HTTP_SIG_DIRECTORY_PATH, HTTP_SIG_DIRECTORY_MEDIA_TYPE } from './keys/publish.ts';
 export type { Jwks, BrokerCardInput } from './keys/publish.ts';
 export { issueCredential, verifyCredential, CREDENTIAL_AUDIENCE, DEFAULT_CREDENTIAL_LIFETIME_SECONDS } from './credential/credential.ts';

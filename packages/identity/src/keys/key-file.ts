@@ -35,3 +35,16 @@ export function readKeyFile(path: string): Buffer {
   if (bytes.length < 32) throw new IdentityError('ERR_KEYSTORE_SECRET_MISSING', `key file \`${path}\` holds fewer than 32 bytes`, { details: { path } });
   return bytes;
 }
+
+/** The key file's name inside the data directory. */
+export const KEY_FILE_NAME = 'steward.key';
+
+/**
+ * Where the key store's secret comes from, the same way for the broker and the CLI: the
+ * `STEWARD_KEY_PASSPHRASE` variable when set, else the 0600 key file `<dataDir>/steward.key`.
+ */
+export function keyStoreSecretFor(dataDir: string, env: NodeJS.ProcessEnv = process.env): { passphrase: string } | { keyFile: string } {
+  const passphrase = env.STEWARD_KEY_PASSPHRASE;
+  if (passphrase !== undefined && passphrase !== '') return { passphrase };
+  return { keyFile: `${dataDir.replace(/\/+$/, '')}/${KEY_FILE_NAME}` };
+}

@@ -75,11 +75,14 @@ export async function discoverVendor(originInput: string, options: DiscoverOptio
 
 /**
  * Re-fetches an enrolled vendor and records any drift (card, keys, owners, payout), which
- * suspends it until the person confirms. Only enrolled origins are fetched.
+ * suspends it until the person confirms. Only enrolled origins are fetched. Pass
+ * `credential.registries` to re-check the stored registry credential (its `token` is ignored).
  */
 export async function refreshVendor(vendors: VendorStore, origin: string, options: DiscoverOptions): Promise<ObserveResult> {
   const record = vendors.get(parseOrigin(origin));
-  const credential = record.credential && options.credential ? { ...options.credential, token: record.credential } : options.credential;
-  const observation = await discoverVendor(record.origin, { ...options, ...(credential ? { credential } : {}) });
+  // The stored credential is re-checked (it may have expired or its registry been revoked).
+  const credential = record.credential && options.credential ? { registries: options.credential.registries, token: record.credential } : undefined;
+  const { credential: _ignored, ...rest } = options;
+  const observation = await discoverVendor(record.origin, { ...rest, ...(credential ? { credential } : {}) });
   return vendors.observe(record.origin, observation);
 }
