@@ -5,6 +5,8 @@ import { register as profile } from './profile.ts';
 import { register as provenance } from './provenance.ts';
 import { register as policy } from './policy.ts';
 import { register as audit } from './audit.ts';
+import { register as keys } from './keys.ts';
+import { register as vendors } from './vendors.ts';
 
 /** A command group: adds its subcommands to the program. */
 export type RegisterCommands = (program: Command, ctx: CliContext) => void;
@@ -16,4 +18,6 @@ export const registry: RegisterCommands[] = [
   provenance,
   policy,
   audit,
+  keys,
+  vendors,
 ];
