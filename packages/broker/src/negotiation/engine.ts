@@ -1460,7 +1460,7 @@ export class BrokerEngine {
   #stmt(sql: string): Statement {
     let stmt = this.#statements.get(sql);
     if (!stmt) {
-      stmt = this.#o.store.db.prepare(sql) as unknown as Statement;
+      stmt = this.#o.store.db.prepare(sql);
       this.#statements.set(sql, stmt);
     }
     return stmt;
