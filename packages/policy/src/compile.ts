@@ -335,9 +335,9 @@ function budgetResult(b: CompiledBudget, ctx: EvalContext): BudgetResult {
   return r;
 }
 
-function compileRule(rule: PolicyRule, fileShadow: boolean, budgets: ReadonlyMap<string, CompiledBudget>): Check {
+function compileRule(rule: PolicyRule, budgets: ReadonlyMap<string, CompiledBudget>): Check {
   const conditions = compileConditions(rule.when, budgets);
-  const shadow = fileShadow || rule.shadow === true;
+  const shadow = rule.shadow === true;
   const describe = (ctx: EvalContext): string => {
     const facts = conditions.map((c) => c.fact(ctx)).filter((f) => f !== '');
     const what = facts.length > 0 ? facts.join(' and ') : `${ACTION_WORDS[ctx.req.action]} matches`;
@@ -390,10 +390,10 @@ function compileBudget(spec: PolicyBudget, index: number, tz: string): CompiledB
   };
 }
 
-function budgetCheck(b: CompiledBudget, fileShadow: boolean): Check {
+function budgetCheck(b: CompiledBudget): Check {
   const spec = b.spec;
   const effect: Effect = spec.over ?? 'deny';
-  const shadow = fileShadow || spec.shadow === true;
+  const shadow = spec.shadow === true;
   const scope = [spec.category ? `for ${list(spec.category)!.join(', ')}` : '', spec.vendor ? `with ${list(spec.vendor)!.join(', ')}` : '']
     .filter(Boolean)
     .join(' ');
@@ -424,7 +424,7 @@ function budgetCheck(b: CompiledBudget, fileShadow: boolean): Check {
   };
 }
 
-function dataCheck(entries: readonly DataSharingRule[], fileShadow: boolean): Check {
+function dataCheck(entries: readonly DataSharingRule[]): Check {
   interface Entry {
     spec: DataSharingRule;
     data: ReadonlySet<DataClass>;
@@ -439,13 +439,13 @@ function dataCheck(entries: readonly DataSharingRule[], fileShadow: boolean): Ch
     purposes: spec.purpose ? new Set<string>(list(spec.purpose)) : undefined,
     categories: spec.category ? new Set<string>(list(spec.category)) : undefined,
     vendors: spec.vendor ? new Set<string>(list(spec.vendor)) : undefined,
-    shadow: fileShadow || spec.shadow === true,
+    shadow: spec.shadow === true,
   }));
   const rank = { allow: 0, ask: 1, deny: 2 } as const;
   return {
     id: DATA_UNLISTED,
     effect: 'deny',
-    shadow: fileShadow,
+    shadow: false,
     kind: 'data',
     run(ctx) {
       const req = ctx.req;
@@ -482,13 +482,13 @@ function dataCheck(entries: readonly DataSharingRule[], fileShadow: boolean): Ch
             effect: 'deny',
             message: `nothing in your policy allows sharing your ${cls}${req.purpose ? ` for ${req.purpose}` : ''} (rule \`${DATA_UNLISTED}\`)`,
             remedy: `leaving out \`${cls}\`, or a data-sharing rule that allows it (rule \`${DATA_UNLISTED}\`)`,
-            shadow: fileShadow,
+            shadow: false,
             grant: false,
           });
-          if (!fileShadow) ctx.redact.add(cls);
+          ctx.redact.add(cls);
         } else if (best === 'deny') {
-          if (!fileShadow) ctx.redact.add(cls);
-        } else if (relay && !fileShadow) {
+          ctx.redact.add(cls);
+        } else if (relay) {
           ctx.relay.add(cls);
         }
       }
@@ -513,7 +513,8 @@ function fail(message: string): never {
   throw new EvaluationError(message);
 }
 
-function trustChecks(t: PolicyDocument['trust'], shadow: boolean): Check[] {
+function trustChecks(t: PolicyDocument['trust']): Check[] {
+  const shadow = false; // this section has no per-entry shadow; a shadow file is handled by decide()
   if (!t) return [];
   const effect: Effect = t.otherwise ?? 'deny';
   const out: Check[] = [];
@@ -594,7 +595,8 @@ const CONFLICT_WORDS: Record<FlagKind, string> = {
   unverified_claim: 'the vendor makes a claim nobody you trust has verified',
 };
 
-function conflictChecks(conflicts: PolicyDocument['conflicts'], shadow: boolean): Check[] {
+function conflictChecks(conflicts: PolicyDocument['conflicts']): Check[] {
+  const shadow = false; // this section has no per-entry shadow; a shadow file is handled by decide()
   if (!conflicts) return [];
   const out: Check[] = [];
   for (const [kind, handling] of Object.entries(conflicts) as [FlagKind, ConflictHandling | undefined][]) {
@@ -648,7 +650,8 @@ function conflictChecks(conflicts: PolicyDocument['conflicts'], shadow: boolean)
   return out;
 }
 
-function limitChecks(limits: PolicyDocument['limits'], shadow: boolean): { check: Check; actions?: readonly PolicyAction[] }[] {
+function limitChecks(limits: PolicyDocument['limits']): { check: Check; actions?: readonly PolicyAction[] }[] {
+  const shadow = false; // this section has no per-entry shadow; a shadow file is handled by decide()
   if (!limits) return [];
   const out: { check: Check; actions?: readonly PolicyAction[] }[] = [];
   const add = (id: string, max: number | undefined, counter: CounterName, words: string, actions?: readonly PolicyAction[]): void => {
@@ -690,27 +693,27 @@ function limitChecks(limits: PolicyDocument['limits'], shadow: boolean): { check
  */
 export function compilePolicy(validated: ValidatedPolicy): CompiledPolicy {
   const d = validated.document;
-  const shadow = d.shadow === true;
+  // INVARIANT: checks carry only their own `shadow`; a shadow *file* is handled by decide(), so the
+  // same compiled policy can be evaluated as if enforced when it runs alongside the active one.
   const budgets = (d.budgets ?? []).map((b, i) => compileBudget(b, i, d.timezone));
   const byId = new Map(budgets.map((b) => [b.spec.id, b]));
   const checks: Record<PolicyAction, Check[]> = { order: [], share_data: [], contact_vendor: [], enrol_vendor: [], counter_offer: [], recurring: [] };
   const add = (check: Check, actions: readonly PolicyAction[] | undefined): void => {
     for (const a of actions ?? ACTIONS) checks[a].push(check);
   };
-  for (const c of trustChecks(d.trust, shadow)) add(c, undefined);
-  for (const b of budgets) add(budgetCheck(b, shadow), ['order', 'recurring']);
-  if (d.dataSharing !== undefined) add(dataCheck(d.dataSharing, shadow), ['share_data']);
-  else add(dataCheck([], shadow), ['share_data']);
-  for (const c of conflictChecks(d.conflicts, shadow)) add(c, undefined);
-  for (const { check, actions } of limitChecks(d.limits, shadow)) add(check, actions);
-  for (const r of d.rules ?? []) add(compileRule(r, shadow, byId), list(r.when?.action));
+  for (const c of trustChecks(d.trust)) add(c, undefined);
+  for (const b of budgets) add(budgetCheck(b), ['order', 'recurring']);
+  add(dataCheck(d.dataSharing ?? []), ['share_data']);
+  for (const c of conflictChecks(d.conflicts)) add(c, undefined);
+  for (const { check, actions } of limitChecks(d.limits)) add(check, actions);
+  for (const r of d.rules ?? []) add(compileRule(r, byId), list(r.when?.action));
   return {
     file: validated.file,
     source: validated.source,
     version: validated.version,
     name: d.name,
     timezone: d.timezone,
-    shadow,
+    shadow: d.shadow === true,
     document: d,
     budgets,
     checks,

@@ -63,12 +63,16 @@ function runChecks(policy: CompiledPolicy, request: PolicyRequest, spend: SpendL
  * @see docs/policies.md
  */
 export function decide(policy: CompiledPolicy, request: PolicyRequest, options: DecideOptions = {}): Decision {
+  return decideAs(policy, request, options, policy.shadow);
+}
+
+function decideAs(policy: CompiledPolicy, request: PolicyRequest, options: DecideOptions, fileShadow: boolean): Decision {
   const ctx = runChecks(policy, request, options.spend);
   let effect: Effect | undefined;
   const enforced: Fired[] = [];
   let granted = false;
   for (const f of ctx.fired) {
-    if (f.shadow || policy.shadow) continue;
+    if (f.shadow || fileShadow) continue;
     enforced.push(f);
     if (f.effect !== 'allow') {
       if (effect === undefined || RANK[f.effect] > RANK[effect]) effect = f.effect;
@@ -78,7 +82,7 @@ export function decide(policy: CompiledPolicy, request: PolicyRequest, options: 
   }
   const reasons: Reason[] = [];
   for (const f of ctx.fired) {
-    const shadow = f.shadow || policy.shadow;
+    const shadow = f.shadow || fileShadow;
     reasons.push(shadow ? { ruleId: f.id, effect: f.effect, message: f.message, shadow: true } : { ruleId: f.id, effect: f.effect, message: f.message });
   }
   let determining: Fired[];
@@ -104,7 +108,8 @@ export function decide(policy: CompiledPolicy, request: PolicyRequest, options: 
     determining = enforced.filter((f) => f.effect === e);
   }
   for (const sp of options.shadow ?? []) {
-    const shadowDecision = decide(sp, request, { spend: options.spend, clock: options.clock });
+    // A shadow policy is evaluated as if it were enforced, then reported, never enforced.
+    const shadowDecision = decideAs(sp, request, { spend: options.spend, clock: options.clock }, false);
     for (const r of shadowDecision.reasons) reasons.push({ ...r, shadow: true });
     reasons.push({
       ruleId: 'shadow-policy',
@@ -117,12 +122,12 @@ export function decide(policy: CompiledPolicy, request: PolicyRequest, options: 
   const determiningRules = [...new Set(determining.map((f) => f.id))].sort();
   const remedies = effect === 'allow' ? [] : [...new Set(determining.map((f) => f.remedy).filter((r): r is string => r !== undefined))].sort();
   const errors = ctx.errors
-    .filter((e) => !e.shadow && !policy.shadow)
+    .filter((e) => !e.shadow && !fileShadow)
     .map((e) => ({ ruleId: e.ruleId, message: e.message }))
     .sort((a, b) => (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
-  const obligations: Decision['obligations'] = { redact: [...ctx.redact].sort() };
-  if (ctx.relay.size > 0) obligations.relay = [...ctx.relay].sort();
-  if (ctx.amountCap && effect !== 'deny') obligations.amountCap = ctx.amountCap;
+  const obligations: Decision['obligations'] = { redact: fileShadow ? [] : [...ctx.redact].sort() };
+  if (ctx.relay.size > 0 && !fileShadow) obligations.relay = [...ctx.relay].sort();
+  if (ctx.amountCap && effect !== 'deny' && !fileShadow) obligations.amountCap = ctx.amountCap;
   return {
     effect,
     determiningRules,

@@ -156,6 +156,17 @@ describe('decide', () => {
     expect(d.reasons.find((r) => r.ruleId === 'shadow-policy')?.message).toContain('would deny');
   });
 
+  it('evaluates a shadow file as if enforced when it runs alongside, and enforces nothing on its own', () => {
+    const trial = loadPolicy('version: 1\nname: trial\nshadow: true\ntimezone: UTC\nrules:\n  - id: allow-all\n    effect: allow\n');
+    const req = parsePolicyRequest({ ...base, vendor: { ...base.vendor, verified: true }, amount: { amountMinor: 1000, currency: 'USD' } });
+    const alone = decide(trial, req, { clock });
+    expect(alone.effect).toBe('deny');
+    expect(alone.reasons.find((r) => r.ruleId === 'allow-all')).toMatchObject({ shadow: true });
+    const d = decide(policy, req, { spend: () => 0, clock, shadow: [trial] });
+    expect(d.effect).toBe('allow');
+    expect(d.reasons.find((r) => r.ruleId === 'shadow-policy')?.message).toBe('shadow policy `trial` would allow this (not enforced)');
+  });
+
   it('rejects a malformed request with a coded error', () => {
     expect(() => parsePolicyRequest({ ...base, approved: true })).toThrow(expect.objectContaining({ code: 'ERR_POLICY_REQUEST_INVALID' }));
     expect(() => parsePolicyRequest({ ...base, amount: { amountMinor: 92.4, currency: 'USD' } })).toThrow(expect.objectContaining({ code: 'ERR_POLICY_REQUEST_INVALID' }));
