@@ -326,6 +326,9 @@ function validateInput(input: DetectionInput): void {
     ids.add(o.offerId);
     if (o.iat !== undefined && !Number.isInteger(o.iat)) throw bad('offers', `offer \`${o.offerId}\` has an \`iat\` that is not epoch seconds`);
   }
+  for (const round of input.history ?? []) {
+    if (round.asOf !== undefined && (!DAY.test(round.asOf) || Number.isNaN(Date.parse(round.asOf)))) throw bad('history', `history date \`${round.asOf}\` is not a date such as \`2026-11-25\``);
+  }
   if (input.pickOfferId !== undefined && !ids.has(input.pickOfferId)) throw bad('pickOfferId', `the pick \`${input.pickOfferId}\` is not among the offers`);
 }
 

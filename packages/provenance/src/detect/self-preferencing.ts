@@ -24,8 +24,8 @@ export function measureSelfPreferencing(ctx: DetectionContext): SelfPreferencing
   let affiliatedPicks = 0;
   let expected = 0;
   let variance = 0;
-  const date = ctx.input.asOf;
   for (const round of history) {
+    const date = round.asOf ?? ctx.input.asOf;
     const offered = [...new Set(round.offeredVendors)];
     if (offered.length === 0 || !offered.includes(round.pickedVendor)) continue;
     const affiliated = offered.filter((v) => ctx.affiliation(v, date) !== null).length;
@@ -54,7 +54,7 @@ export function detectSelfPreferencing(ctx: DetectionContext): Flag[] {
   const pct = (x: number): string => `${Math.round(x * 100)}%`;
   const evidence = new Map<string, ReturnType<DetectionContext['evidence']>>();
   for (const round of ctx.input.history ?? []) {
-    const aff = ctx.affiliation(round.pickedVendor, ctx.input.asOf);
+    const aff = ctx.affiliation(round.pickedVendor, round.asOf ?? ctx.input.asOf);
     if (aff && !evidence.has(round.pickedVendor) && evidence.size < 8) evidence.set(round.pickedVendor, ctx.evidence(aff.edges));
   }
   return [

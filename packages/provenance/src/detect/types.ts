@@ -46,6 +46,8 @@ export interface OfferView {
 
 /** One past negotiation: which vendors offered and which one the agent picked. */
 export interface PickRecord {
+  /** The date of that negotiation (`YYYY-MM-DD`); the graph is read as of it. Default: the input's `asOf`. */
+  asOf?: string;
   offeredVendors: string[];
   pickedVendor: string;
 }

@@ -27,6 +27,15 @@ const GleifRecord = z.object({
   }),
 });
 
+/** The subset of a GLEIF Level 1 LEI record read for names: `attributes.lei` and `attributes.entity.legalName.name`. */
+const LeiRecord = z.object({
+  type: z.literal('lei-records'),
+  attributes: z.object({
+    lei: z.string().regex(/^[A-Z0-9]{18}[0-9]{2}$/),
+    entity: z.object({ legalName: z.object({ name: z.string().min(1) }) }),
+  }),
+});
+
 /** A GLEIF file: `{ "data": [relationship-record, …] }`. */
 export const GleifFile = z.object({ data: z.array(z.unknown()).max(5_000_000) });
 
@@ -49,6 +58,7 @@ const day = (s: string | undefined): string | undefined => (s !== undefined && /
  * `IS_INTERNATIONAL_BRANCH_OF` → controls; the `RELATIONSHIP_PERIOD` gives validFrom/validTo; a
  * `PERCENTAGE` quantifier gives the stake. Unknown LEIs become entities `lei-<lei>`; other
  * relationship types (fund management, …) and inactive records without an end date are skipped.
+ * Level 1 `lei-records` in the same `data` array name the entities (`entity.legalName.name`).
  * @see https://www.gleif.org/en/lei-data/access-and-use-lei-data/level-2-data-who-owns-whom
  */
 export function factsFromGleif(value: unknown, lookup: IdLookup, retrievedAt: string): ImportedFacts {
@@ -57,14 +67,21 @@ export function factsFromGleif(value: unknown, lookup: IdLookup, retrievedAt: st
   const entities = new Map<string, EntityRecord>();
   const edges: EdgeRecord[] = [];
   let skipped = 0;
+  // Level 1 records in the same file give legal names to the LEIs the relationships use.
+  const names = new Map<string, string>();
+  for (const raw of file.data.data) {
+    const l1 = LeiRecord.safeParse(raw);
+    if (l1.success) names.set(l1.data.attributes.lei, l1.data.attributes.entity.legalName.name.slice(0, 200));
+  }
   const idFor = (lei: string): string => {
     const known = lookup.byLei(lei);
     if (known !== undefined) return known;
     const id = `lei-${lei.toLowerCase()}`;
-    if (!entities.has(id)) entities.set(id, { id, name: `LEI ${lei}`, lei });
+    if (!entities.has(id)) entities.set(id, { id, name: names.get(lei) ?? `LEI ${lei}`, lei });
     return id;
   };
   file.data.data.forEach((raw, i) => {
+    if ((raw as { type?: unknown } | null)?.type === 'lei-records') return;
     const parsed = GleifRecord.safeParse(raw);
     if (!parsed.success) {
       throw new ProvenanceError('ERR_PROVENANCE_IMPORT_INVALID', `gleif record ${i} is not a relationship record: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim(), {

@@ -5,12 +5,24 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const PROTOTYPES = new Map<string, string>(Object.entries(require('unhomoglyph/data.json') as Record<string, string>));
 
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+
 /**
  * The UTS #39 skeleton of a string: NFD, each code point replaced by its confusables prototype,
  * NFD again. Two strings are confusable when their skeletons are equal.
  * @see https://www.unicode.org/reports/tr39/#Confusable_Detection
  */
 export function skeleton(input: string): string {
+  // ASCII is its own NFD; skip both normalisations (most names and domains are ASCII).
+  if (ASCII.test(input)) {
+    let ascii = '';
+    for (let i = 0; i < input.length; i++) {
+      const ch = input[i]!;
+      ascii += PROTOTYPES.get(ch) ?? ch;
+    }
+    return ASCII.test(ascii) ? ascii : ascii.normalize('NFD');
+  }
   let out = '';
   for (const cp of input.normalize('NFD')) out += PROTOTYPES.get(cp) ?? cp;
   return out.normalize('NFD');
@@ -22,7 +34,7 @@ export function skeleton(input: string): string {
  * extension of UTS #39 for case-insensitive, spacing-insensitive brand names.
  */
 export function nameKey(input: string): string {
-  const once = skeleton(input.normalize('NFKC')).toLowerCase();
+  const once = skeleton(ASCII.test(input) ? input : input.normalize('NFKC')).toLowerCase();
   return skeleton(once).replace(/[^\p{L}\p{N}]+/gu, '');
 }
 

@@ -58,6 +58,8 @@ describe('importFile', () => {
     const r = importFile(t.store, fixture('gleif-relationships.json'), { clock, onProgress: (d) => progress.push(d) });
     expect(r).toMatchObject({ format: 'gleif', edges: 2, skipped: 1, entities: 2 });
     expect(progress.at(-1)).toBe(4);
+    expect(loadGraph(t.store).entity('lei-5493001kjtiigc8y1r12')?.name).toBe('Example Fresh Subsidiary LLC');
+    expect(loadGraph(t.store).entity('lei-2138004oldsubsidi012')?.name).toBe('LEI 2138004OLDSUBSIDI012');
     const g = loadGraph(t.store);
     const owned = g.ownersOf('lei-5493001kjtiigc8y1r12');
     expect(owned).toHaveLength(1);
