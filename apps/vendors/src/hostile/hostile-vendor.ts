@@ -140,8 +140,9 @@ export class HostileVendor extends VendorAgent {
     const { payload: counter } = this.verify(token, 'counterOffer', resolveKey);
     const previous = this.issued.get(counter.offerId);
     if (!previous) return [refusal('unknown_offer', `no offer \`${counter.offerId}\``)];
-    // One cent off the first line, forever: no floor, no round limit.
-    const lines = previous.lines.map((l, i) => (i === 0 ? { ...l, unitMinor: Math.max(0, l.unitMinor - 1) } : { ...l }));
+    // One cent off (a single-unit line when there is one), forever: no floor, no round limit.
+    const target = Math.max(0, previous.lines.findIndex((l) => l.quantity === 1));
+    const lines = previous.lines.map((l, i) => (i === target ? { ...l, unitMinor: Math.max(0, l.unitMinor - 1) } : { ...l }));
     const issued = this.issueOffer({
       rfq: previous.rfq,
       lines,

@@ -36,19 +36,20 @@ export function concede(lines: readonly PricedLine[], fees: readonly Fee[], askT
   const order = out
     .map((l, i) => ({ i, room: (lines[i]?.unitMinor ?? l.unitMinor) - l.unitMinor }))
     .sort((a, b) => b.room - a.room || (out[a.i]?.item.sku ?? '').localeCompare(out[b.i]?.item.sku ?? ''));
-  for (const pass of [0, 1]) {
-    for (const { i } of order) {
-      const line = out[i];
-      const before = lines[i];
-      if (!line || !before || slack <= 0) continue;
-      const room = before.unitMinor - line.unitMinor;
-      // First pass shares the slack in proportion to each line's margin; the second mops up cents.
-      const share = pass === 0 ? Math.floor((initialSlack * room * line.quantity) / Math.max(1, roomTotal)) : slack;
-      const add = Math.min(room, Math.floor(share / line.quantity));
-      line.unitMinor += add;
-      slack -= add * line.quantity;
-    }
-  }
+  const give = (i: number, perUnit: (line: PricedLine, room: number) => number) => {
+    const line = out[i];
+    const before = lines[i];
+    if (!line || !before || slack <= 0) return;
+    const room = before.unitMinor - line.unitMinor;
+    const add = Math.max(0, Math.min(room, perUnit(line, room)));
+    line.unitMinor += add;
+    slack -= add * line.quantity;
+  };
+  // First pass: share the slack in proportion to each line's margin.
+  for (const { i } of order) give(i, (line, room) => Math.floor((initialSlack * room) / Math.max(1, roomTotal)));
+  // Second pass mops up whole cents per unit, multi-unit lines first so single units absorb the rest.
+  const mopUp = [...order].sort((a, b) => (out[b.i]?.quantity ?? 0) - (out[a.i]?.quantity ?? 0));
+  for (const { i } of mopUp) give(i, (line) => Math.floor(slack / line.quantity));
   return { lines: out, totalMinor: linesSubtotal(out) + feeSum, accepted, floorTotalMinor };
 }
 
