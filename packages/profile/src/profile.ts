@@ -4,7 +4,7 @@ import { ProfileError } from './errors.ts';
 import { MIGRATIONS } from './migrations.ts';
 import type { AuditSink, DecidePort, SignerPort } from './ports.ts';
 import { deriveKeys, hmacB64u, randomId, seal, valueAad } from './internal/crypto.ts';
-import { emitAudit, isoNow, readValues, resolveValue, type StoredValue, type VaultContext } from './internal/context.ts';
+import { isoNow, readValues, resolveValue, writeAudited, type StoredValue, type VaultContext } from './internal/context.ts';
 import { checkDataClass, checkLabel, checkValue } from './internal/values.ts';
 import { disclose, discloseSync, planDisclosure, writeDisclosure, type DisclosurePlan, type DisclosureRequest, type DisclosureResult } from './disclosure/disclose.ts';
 import { listDisclosures, requestErasure, whoKnows, type DisclosureRecord, type ErasureRequest, type VendorKnowledge } from './disclosure/ledger.ts';
@@ -61,10 +61,10 @@ export class Profile {
     const lb = checkLabel(label);
     const clean = checkValue(dc, value);
     const ctx = this.#ctx;
-    return ctx.store.durably(() => {
+    return writeAudited(ctx, { durable: true, auditRequired: false }, () => {
       const existing = ctx.store.db
-        .prepare('SELECT value_id FROM profile_values WHERE data_class = ? AND label = ?')
-        .get(dc, lb) as { value_id: string } | undefined;
+        .prepare('SELECT value_id, nonce, ciphertext, updated_at FROM profile_values WHERE data_class = ? AND label = ?')
+        .get(dc, lb) as { value_id: string; nonce: Buffer; ciphertext: Buffer; updated_at: string } | undefined;
       const valueId = existing?.value_id ?? randomId('pv');
       const { nonce, ciphertext } = seal(ctx.keys.enc, clean, valueAad(valueId, dc));
       const at = isoNow(ctx);
@@ -75,16 +75,27 @@ export class Profile {
           .prepare('INSERT INTO profile_values (value_id, data_class, label, nonce, ciphertext, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
           .run(valueId, dc, lb, nonce, ciphertext, at, at);
       }
-      if (ctx.audit) {
-        emitAudit(ctx, {
-          type: 'profile.changed',
-          at,
-          actor: 'person',
-          summary: `${existing ? 'changed' : 'added'} ${dc} \`${lb}\``,
-          data: { action: existing ? 'changed' : 'added', dataClass: dc, label: lb, valueId },
-        });
-      }
-      return { valueId, dataClass: dc, label: lb };
+      return {
+        result: { valueId, dataClass: dc, label: lb },
+        events: [
+          {
+            type: 'profile.changed',
+            at,
+            actor: 'person',
+            summary: `${existing ? 'changed' : 'added'} ${dc} \`${lb}\``,
+            data: { action: existing ? 'changed' : 'added', dataClass: dc, label: lb, valueId },
+          },
+        ],
+        undo: () => {
+          if (existing) {
+            ctx.store.db
+              .prepare('UPDATE profile_values SET nonce = ?, ciphertext = ?, updated_at = ? WHERE value_id = ?')
+              .run(existing.nonce, existing.ciphertext, existing.updated_at, valueId);
+          } else {
+            ctx.store.db.prepare('DELETE FROM profile_values WHERE value_id = ?').run(valueId);
+          }
+        },
+      };
     });
   }
 
@@ -108,18 +119,26 @@ export class Profile {
         details: { dataClass: dc, label: label ?? null },
       });
     }
-    return ctx.store.durably(() => {
+    return writeAudited(ctx, { durable: true, auditRequired: false }, () => {
+      const row = ctx.store.db.prepare('SELECT * FROM profile_values WHERE value_id = ?').get(found.valueId) as Record<string, unknown>;
       ctx.store.db.prepare('DELETE FROM profile_values WHERE value_id = ?').run(found.valueId);
-      if (ctx.audit) {
-        emitAudit(ctx, {
-          type: 'profile.changed',
-          at: isoNow(ctx),
-          actor: 'person',
-          summary: `removed ${dc} \`${found.label}\``,
-          data: { action: 'removed', dataClass: dc, label: found.label, valueId: found.valueId },
-        });
-      }
-      return { valueId: found.valueId, dataClass: dc, label: found.label };
+      return {
+        result: { valueId: found.valueId, dataClass: dc, label: found.label },
+        events: [
+          {
+            type: 'profile.changed',
+            at: isoNow(ctx),
+            actor: 'person',
+            summary: `removed ${dc} \`${found.label}\``,
+            data: { action: 'removed', dataClass: dc, label: found.label, valueId: found.valueId },
+          },
+        ],
+        undo: () => {
+          ctx.store.db
+            .prepare('INSERT INTO profile_values (value_id, data_class, label, nonce, ciphertext, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+            .run(row.value_id, row.data_class, row.label, row.nonce, row.ciphertext, row.created_at, row.updated_at);
+        },
+      };
     });
   }
 

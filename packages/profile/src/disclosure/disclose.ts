@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { DataClass, Decision, Id, Purpose, parseStrict, type Effect } from '@steward/protocol';
+import { DataClass, Decision, Id, Purpose, parseStrict, type AuditEvent, type Effect } from '@steward/protocol';
 import { ProfileError } from '../errors.ts';
 import type { ShareDataRequest, VendorRef } from '../ports.ts';
 import { hmacB64u, randomId } from '../internal/crypto.ts';
-import { emitAudit, isoNow, resolveValue, type VaultContext } from '../internal/context.ts';
+import { emitEvents, isoNow, resolveValue, writeAudited, type VaultContext } from '../internal/context.ts';
 import { checkLabel } from '../internal/values.ts';
 import { minimumRefusal } from './minimum.ts';
 import { canonicalOrigin, recordRelay, relayAddressFor } from './relay.ts';
@@ -382,23 +382,20 @@ function planFields(
 
   const at = isoNow(ctx);
   // Refusals are on the record whether or not anything is released.
-  if (refused.length > 0) {
-    ctx.store.transaction(() => {
-      for (const r of refused) {
-        emitAudit(ctx, {
-          type: 'disclosure.blocked',
-          at,
-          actor: 'broker',
-          ...(req.taskId === undefined ? {} : { taskId: req.taskId }),
-          vendor,
-          decision: 'deny',
-          ...(r.policyVersion ? { policyVersion: r.policyVersion } : {}),
-          summary: `did not share ${r.dataClass} with ${vendor} for ${r.purpose}: ${r.reason}`.slice(0, 1000),
-          data: { disclosureId, stage: 'policy', dataClass: r.dataClass, purpose: r.purpose, code: r.code },
-        });
-      }
-    });
-  }
+  emitEvents(
+    ctx,
+    refused.map((r) => ({
+      type: 'disclosure.blocked' as const,
+      at,
+      actor: 'broker' as const,
+      ...(req.taskId === undefined ? {} : { taskId: req.taskId }),
+      vendor,
+      decision: 'deny' as const,
+      ...(r.policyVersion ? { policyVersion: r.policyVersion } : {}),
+      summary: `did not share ${r.dataClass} with ${vendor} for ${r.purpose}: ${r.reason}`.slice(0, 1000),
+      data: { disclosureId, stage: 'policy', dataClass: r.dataClass, purpose: r.purpose, code: r.code },
+    })),
+  );
 
   const disclosed: Partial<Record<DataClass, string>> = {};
   for (const f of released) disclosed[f.field.dataClass] = f.field.value;
@@ -441,7 +438,7 @@ export function writeDisclosure(ctx: VaultContext, plan: DisclosurePlan): void {
   if (plan.planned.length === 0) return;
   const { result } = plan;
   const at = isoNow(ctx);
-  ctx.store.transaction(() => {
+  writeAudited(ctx, { durable: false, auditRequired: true }, () => {
     if (ctx.store.db.prepare('SELECT 1 FROM profile_disclosures WHERE disclosure_id = ? LIMIT 1').get(result.disclosureId)) {
       throw new ProfileError('ERR_PROFILE_REQUEST_INVALID', `disclosure \`${result.disclosureId}\` is already recorded`, { details: { disclosureId: result.disclosureId } });
     }
@@ -452,6 +449,7 @@ export function writeDisclosure(ctx: VaultContext, plan: DisclosurePlan): void {
       `INSERT INTO profile_disclosures (disclosure_id, vendor, data_class, label, purpose, task_id, effect, approval_id, policy_version, rules, field_hash, form, disclosed_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const events: AuditEvent[] = [];
     for (const { field, decisionEffect, approvalId } of plan.planned) {
       insert.run(
         result.disclosureId,
@@ -468,7 +466,7 @@ export function writeDisclosure(ctx: VaultContext, plan: DisclosurePlan): void {
         field.form,
         at,
       );
-      emitAudit(ctx, {
+      events.push({
         type: 'disclosure',
         at,
         actor: 'broker',
@@ -489,5 +487,10 @@ export function writeDisclosure(ctx: VaultContext, plan: DisclosurePlan): void {
         },
       });
     }
+    return {
+      result: undefined,
+      events,
+      undo: () => void ctx.store.db.prepare('DELETE FROM profile_disclosures WHERE disclosure_id = ?').run(result.disclosureId),
+    };
   });
 }

@@ -1,7 +1,7 @@
 import { DataClass, type Purpose } from '@steward/protocol';
 import { ProfileError } from '../errors.ts';
 import { hmacB64u, randomId } from '../internal/crypto.ts';
-import { emitAudit, isoNow, readValues, type VaultContext } from '../internal/context.ts';
+import { isoNow, readValues, writeAudited, type VaultContext } from '../internal/context.ts';
 import { canonicalOrigin, relayAddressFor } from './relay.ts';
 
 /** One class a vendor has received, summarised across disclosures. */
@@ -163,18 +163,24 @@ export function requestErasure(ctx: VaultContext, vendorOrigin: string, dataClas
     throw new ProfileError('ERR_PROFILE_REQUEST_INVALID', `the ledger shows nothing shared with \`${vendor}\`; name the classes to erase`, { details: { vendor } });
   }
   const request: ErasureRequest = { requestId: randomId('era'), vendor, dataClasses: classes.sort(), requestedAt: isoNow(ctx) };
-  ctx.store.durably(() => {
+  writeAudited(ctx, { durable: true, auditRequired: true }, () => {
     ctx.store.db
       .prepare('INSERT INTO profile_erasure_requests (request_id, vendor, data_classes, requested_at) VALUES (?, ?, ?, ?)')
       .run(request.requestId, vendor, JSON.stringify(request.dataClasses), request.requestedAt);
-    emitAudit(ctx, {
-      type: 'erasure.requested',
-      at: request.requestedAt,
-      actor: 'person',
-      vendor,
-      summary: `asked ${vendor} to erase ${request.dataClasses.join(', ')}`,
-      data: { requestId: request.requestId, dataClasses: request.dataClasses },
-    });
+    return {
+      result: undefined,
+      events: [
+        {
+          type: 'erasure.requested',
+          at: request.requestedAt,
+          actor: 'person',
+          vendor,
+          summary: `asked ${vendor} to erase ${request.dataClasses.join(', ')}`,
+          data: { requestId: request.requestId, dataClasses: request.dataClasses },
+        },
+      ],
+      undo: () => void ctx.store.db.prepare('DELETE FROM profile_erasure_requests WHERE request_id = ?').run(request.requestId),
+    };
   });
   return request;
 }

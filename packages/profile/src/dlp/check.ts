@@ -1,6 +1,6 @@
 import { Id, type DataClass } from '@steward/protocol';
 import { ProfileError } from '../errors.ts';
-import { emitAudit, isoNow, readValues, type VaultContext } from '../internal/context.ts';
+import { emitEvents, isoNow, readValues, type VaultContext } from '../internal/context.ts';
 import { canonicalOrigin } from '../disclosure/relay.ts';
 import { DLP_DEFAULT_CLASSES, findLeaks, type LeakFinding } from './scan.ts';
 
@@ -36,8 +36,8 @@ export function checkOutbound(ctx: VaultContext, message: unknown, allowed: Iter
     findings = findLeaks(message, secrets, allowed, classes);
   } catch (error) {
     if (error instanceof ProfileError) {
-      ctx.store.transaction(() =>
-        emitAudit(ctx, {
+      emitEvents(ctx, [
+        {
           type: 'disclosure.blocked',
           at: isoNow(ctx),
           actor: 'broker',
@@ -46,16 +46,16 @@ export function checkOutbound(ctx: VaultContext, message: unknown, allowed: Iter
           decision: 'deny',
           summary: `blocked a message to ${vendor}: it could not be screened for personal data`,
           data: { stage: 'dlp', code: error.code, ...(context.messageType ? { messageType: context.messageType } : {}) },
-        }),
-      );
+        },
+      ]);
     }
     throw error;
   }
   if (findings.length === 0) return { ok: true, checkedValues: secrets.filter((x) => classes.includes(x.dataClass)).length };
   const dataClasses = [...new Set(findings.map((f) => f.dataClass))];
   const paths = [...new Set(findings.flatMap((f) => f.paths))].slice(0, 50);
-  ctx.store.transaction(() =>
-    emitAudit(ctx, {
+  emitEvents(ctx, [
+    {
       type: 'disclosure.blocked',
       at: isoNow(ctx),
       actor: 'broker',
@@ -69,8 +69,8 @@ export function checkOutbound(ctx: VaultContext, message: unknown, allowed: Iter
         findings: findings.slice(0, 20).map((f) => ({ dataClass: f.dataClass, label: f.label, method: f.method, paths: f.paths.slice(0, 10) })),
         ...(context.messageType ? { messageType: context.messageType } : {}),
       },
-    }),
-  );
+    },
+  ]);
   throw new ProfileError('ERR_PROFILE_DLP_BLOCKED', `the message to \`${vendor}\` carries personal data the policy did not allow (${dataClasses.join(', ')})`, {
     details: { vendor, dataClasses, paths },
   });

@@ -84,23 +84,66 @@ export function resolveValue(ctx: VaultContext, dataClass: DataClass, label?: st
   );
 }
 
-/**
- * Validates an audit event and hands it to the sink. A missing sink or a throwing sink fails with
- * `ERR_PROFILE_AUDIT_FAILED`; callers emit inside their transaction, so nothing is kept unaudited.
- */
-export function emitAudit(ctx: VaultContext, event: AuditEvent): void {
+function sinkOf(ctx: VaultContext, type: string): AuditSink {
   if (!ctx.audit) {
     throw new ProfileError('ERR_PROFILE_AUDIT_FAILED', 'no audit sink is configured; personal data does not leave off the record', {
-      details: { type: event.type },
+      details: { type },
     });
   }
-  const checked = parseStrict(AuditEvent, event, 'audit event');
+  return ctx.audit;
+}
+
+function deliver(sink: AuditSink, events: readonly AuditEvent[]): void {
+  for (const event of events) {
+    try {
+      sink(event);
+    } catch (cause) {
+      throw new ProfileError('ERR_PROFILE_AUDIT_FAILED', `the audit sink refused a \`${event.type}\` event; nothing was done`, {
+        cause,
+        details: { type: event.type },
+      });
+    }
+  }
+}
+
+/** Validates events and hands them to the sink; a missing or failing sink throws `ERR_PROFILE_AUDIT_FAILED`. */
+export function emitEvents(ctx: VaultContext, events: readonly AuditEvent[]): void {
+  if (events.length === 0) return;
+  const sink = sinkOf(ctx, events[0]?.type ?? 'event');
+  deliver(sink, events.map((e) => parseStrict(AuditEvent, e, 'audit event')));
+}
+
+/** What a write returns for {@link writeAudited}: its result, its events, and how to take it back. */
+export interface AuditedWrite<T> {
+  result: T;
+  events: AuditEvent[];
+  undo: () => void;
+}
+
+/**
+ * Runs `write` in one transaction (durable if asked), then hands its events to the audit sink
+ * outside that transaction, so that a sink writing to the same database never has its rows rolled
+ * back under it. If the sink fails, `undo` takes the write back in a new transaction and
+ * `ERR_PROFILE_AUDIT_FAILED` is thrown: nothing stays unaudited (at worst the log records an
+ * event whose effect was then undone, which over-reports and is safe).
+ */
+export function writeAudited<T>(ctx: VaultContext, options: { durable: boolean; auditRequired: boolean }, write: () => AuditedWrite<T>): T {
+  if (options.auditRequired) sinkOf(ctx, 'write');
+  const run = <R>(fn: () => R): R => (options.durable ? ctx.store.durably(fn) : ctx.store.transaction(fn));
+  const done = run(() => {
+    const out = write();
+    return { ...out, events: out.events.map((e) => parseStrict(AuditEvent, e, 'audit event')) };
+  });
+  if (!ctx.audit || done.events.length === 0) return done.result;
   try {
-    ctx.audit(checked);
-  } catch (cause) {
-    throw new ProfileError('ERR_PROFILE_AUDIT_FAILED', `the audit sink refused a \`${event.type}\` event; nothing was done`, {
-      cause,
-      details: { type: event.type },
-    });
+    deliver(ctx.audit, done.events);
+  } catch (error) {
+    try {
+      run(done.undo);
+    } catch {
+      // The sink's failure is what the caller must see; a failed undo leaves an over-reporting row.
+    }
+    throw error;
   }
+  return done.result;
 }

@@ -3,7 +3,7 @@ import { Id, MessageType, Money, SignedPaymentToken, parseStrict } from '@stewar
 import { ProfileError } from '../errors.ts';
 import type { SignerPort } from '../ports.ts';
 import { hmacB64u, randomId } from '../internal/crypto.ts';
-import { emitAudit, epochNow, isoNow, resolveValue, type VaultContext } from '../internal/context.ts';
+import { epochNow, isoNow, resolveValue, writeAudited, type VaultContext } from '../internal/context.ts';
 import { canonicalOrigin } from '../disclosure/relay.ts';
 
 /** The longest a payment token may live: one day. Default 15 minutes. */
@@ -92,7 +92,7 @@ export async function issuePaymentToken(ctx: VaultContext, req: PaymentTokenRequ
   }
   const at = isoNow(ctx);
   const fieldHash = hmacB64u(ctx.keys.mac, ['payment-token', claims.tokenId]);
-  ctx.store.durably(() => {
+  writeAudited(ctx, { durable: true, auditRequired: true }, () => {
     ctx.store.db
       .prepare(
         `INSERT INTO profile_payment_tokens (token_id, order_id, vendor, payee, max_amount_minor, currency, expires_at, payment_label, issued_at)
@@ -105,26 +105,35 @@ export async function issuePaymentToken(ctx: VaultContext, req: PaymentTokenRequ
          VALUES (?, ?, 'payment', ?, 'order', ?, ?, ?, ?, '[]', ?, 'payment_token', ?)`,
       )
       .run(claims.tokenId, vendor, means.label, req.taskId ?? null, req.approvalId ? 'approved' : 'allow', req.approvalId ?? null, req.policyVersion, fieldHash, at);
-    emitAudit(ctx, {
-      type: 'disclosure',
-      at,
-      actor: 'broker',
-      ...(req.taskId === undefined ? {} : { taskId: req.taskId }),
-      vendor,
-      decision: 'allow',
-      policyVersion: req.policyVersion,
-      summary: `issued a single-use payment token for order ${claims.orderId} to ${vendor} (at most ${max.amountMinor} ${max.currency} minor units)`,
-      data: {
-        dataClass: 'payment',
-        form: 'payment_token',
-        tokenId: claims.tokenId,
-        orderId: claims.orderId,
-        payee: claims.payee.payoutId,
-        maxAmount: { amountMinor: max.amountMinor, currency: max.currency },
-        expiresAt: claims.expiresAt,
-        fieldHash,
+    return {
+      result: undefined,
+      events: [
+        {
+          type: 'disclosure',
+          at,
+          actor: 'broker',
+          ...(req.taskId === undefined ? {} : { taskId: req.taskId }),
+          vendor,
+          decision: 'allow',
+          policyVersion: req.policyVersion,
+          summary: `issued a single-use payment token for order ${claims.orderId} to ${vendor} (at most ${max.amountMinor} ${max.currency} minor units)`,
+          data: {
+            dataClass: 'payment',
+            form: 'payment_token',
+            tokenId: claims.tokenId,
+            orderId: claims.orderId,
+            payee: claims.payee.payoutId,
+            maxAmount: { amountMinor: max.amountMinor, currency: max.currency },
+            expiresAt: claims.expiresAt,
+            fieldHash,
+          },
+        },
+      ],
+      undo: () => {
+        ctx.store.db.prepare('DELETE FROM profile_payment_tokens WHERE token_id = ?').run(claims.tokenId);
+        ctx.store.db.prepare('DELETE FROM profile_disclosures WHERE disclosure_id = ?').run(claims.tokenId);
       },
-    });
+    };
   });
   return { token, claims };
 }

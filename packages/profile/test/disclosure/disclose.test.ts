@@ -282,6 +282,21 @@ describe('who knows what about me', () => {
     expect(h.profile.whoKnows(SHOP.origin)).toHaveLength(1);
   });
 
+  it('keeps no erasure request the audit sink refused', async () => {
+    let refuse = false;
+    h = harness({
+      decide: tablePolicy({ name: { order: 'allow' } }),
+      audit: (e) => {
+        if (refuse && e.type === 'erasure.requested') throw new Error('log full');
+      },
+    });
+    fillAlice(h.profile);
+    await h.profile.disclose({ vendor: SHOP, purpose: 'order', fields: ['name'] });
+    refuse = true;
+    expect(() => h!.profile.requestErasure(SHOP.origin)).toThrow(expect.objectContaining({ code: 'ERR_PROFILE_AUDIT_FAILED' }));
+    expect(h.profile.whoKnows(SHOP.origin)[0]?.erasureRequests).toEqual([]);
+  });
+
   it('records an erasure request, audited, defaulting to every class the vendor received', async () => {
     h = harness({ decide: tablePolicy({ name: { order: 'allow' }, phone: { order: 'allow' } }) });
     fillAlice(h.profile);

@@ -111,4 +111,12 @@ describe('payment tokens', () => {
     });
     expect(h.profile.disclosures()).toEqual([]);
   });
+
+  it('records no token the audit sink refused', async () => {
+    h = harness({ sign: signer, audit: (e) => { if (e.type === 'disclosure') throw new Error('log full'); } });
+    h.profile.set('payment', ALICE.card);
+    await expect(h.profile.issuePaymentToken({ order: ORDER, issuer: 'x', policyVersion: 'v1' })).rejects.toMatchObject({ code: 'ERR_PROFILE_AUDIT_FAILED' });
+    expect(h.profile.disclosures()).toEqual([]);
+    expect(h.store.db.prepare('SELECT count(*) AS n FROM profile_payment_tokens').get()).toEqual({ n: 0 });
+  });
 });

@@ -48,6 +48,23 @@ describe('profile values', () => {
     expect(JSON.stringify(h.events)).not.toContain('555');
   });
 
+  it('takes an edit back when the audit sink refuses it (ERR_PROFILE_AUDIT_FAILED)', () => {
+    let refuse = false;
+    h = harness({
+      audit: () => {
+        if (refuse) throw new Error('log full');
+      },
+    });
+    h.profile.set('phone', ALICE.phone);
+    refuse = true;
+    expect(code(() => h!.profile.set('phone', '+44 20 7946 0958'))).toBe('ERR_PROFILE_AUDIT_FAILED');
+    expect(h.profile.get('phone')?.value).toBe(ALICE.phone);
+    expect(code(() => h!.profile.set('name', ALICE.name))).toBe('ERR_PROFILE_AUDIT_FAILED');
+    expect(h.profile.get('name')).toBeUndefined();
+    expect(code(() => h!.profile.remove('phone'))).toBe('ERR_PROFILE_AUDIT_FAILED');
+    expect(h.profile.get('phone')?.value).toBe(ALICE.phone);
+  });
+
   it('rejects malformed values, labels and classes with ERR_PROFILE_VALUE_INVALID', () => {
     h = harness();
     expect(code(() => h!.profile.set('email', 'not an email'))).toBe('ERR_PROFILE_VALUE_INVALID');
