@@ -183,7 +183,7 @@ export function readFacts(store: Store): GraphFacts {
   }
   const entities: EntityRecord[] = [];
   for (const r of db.prepare<[], EntityRow>('SELECT id, name, aliases, lei, wikidata FROM provenance_entities').iterate()) {
-    const aliases = JSON.parse(r.aliases) as string[];
+    const aliases = r.aliases === '[]' ? [] : (JSON.parse(r.aliases) as string[]);
     const ds = domains.get(r.id);
     entities.push({
       id: r.id,
@@ -196,20 +196,14 @@ export function readFacts(store: Store): GraphFacts {
   }
   const edges: EdgeRecord[] = [];
   for (const r of db.prepare<[], EdgeRow>('SELECT * FROM provenance_edges ORDER BY id').iterate()) {
-    edges.push(stripUndefined({
-      child: r.child,
-      parent: r.parent,
-      relation: r.relation as Relation,
-      stake: opt(r.stake),
-      validFrom: opt(r.valid_from),
-      validTo: opt(r.valid_to),
-      origin: r.origin as FactOrigin,
-      source: r.source,
-      sourceUrl: opt(r.source_url),
-      retrievedAt: opt(r.retrieved_at),
-      licence: opt(r.licence),
-      confidence: r.confidence,
-    }));
+    const e: EdgeRecord = { child: r.child, parent: r.parent, relation: r.relation as Relation, origin: r.origin as FactOrigin, source: r.source, confidence: r.confidence };
+    if (r.stake !== null) e.stake = r.stake;
+    if (r.valid_from !== null) e.validFrom = r.valid_from;
+    if (r.valid_to !== null) e.validTo = r.valid_to;
+    if (r.source_url !== null) e.sourceUrl = r.source_url;
+    if (r.retrieved_at !== null) e.retrievedAt = r.retrieved_at;
+    if (r.licence !== null) e.licence = r.licence;
+    edges.push(e);
   }
   const paidPlacements: PaidPlacementRecord[] = [];
   for (const r of db.prepare<[], PlacementRow>('SELECT * FROM provenance_paid_placements ORDER BY id').iterate()) {
