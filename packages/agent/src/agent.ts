@@ -118,12 +118,17 @@ export function createAgent(options: CreateAgentOptions): Agent {
 
   async function* modelTurn(conversationId: string, text: string, pending: PendingState | undefined): AsyncGenerator<AgentEvent, PendingState | undefined> {
     const recording: BrokerTools = {
-      ...tools,
       openTask: async (input) => {
         const opened = checkResult(OpenTaskResult, await tools.openTask(input), 'openTask');
         repo.addTask(conversationId, opened.taskId, 'model', input.task);
         return opened;
       },
+      findVendors: (input) => tools.findVendors(input),
+      requestQuotes: (input) => tools.requestQuotes(input),
+      counterOffer: (input) => tools.counterOffer(input),
+      recommend: (input) => tools.recommend(input),
+      askPerson: (input) => tools.askPerson(input),
+      placeOrder: (input) => tools.placeOrder(input),
     };
     const end: ModelTurnEnd = yield* runModelTurn({
       llm: options.llm!,

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { ChatOpenAI } from '@langchain/openai';
-import type {
-  AIMessage} from '@langchain/core/messages';
 import {
+  AIMessage,
   HumanMessage,
   SystemMessage,
   ToolMessage,
   mapChatMessagesToStoredMessages,
   mapStoredMessagesToChatMessages,
+  type AIMessageChunk,
   type BaseMessage,
   type StoredMessage,
 } from '@langchain/core/messages';
@@ -139,6 +139,9 @@ function toolError(id: string, name: string, message: string): ToolMessage {
 
 class LimitReached extends Error {}
 
+/** A call to the model itself failed (HTTP error, malformed answer), as opposed to a broker call. */
+class ModelCallFailed extends Error {}
+
 /**
  * One turn in model mode: plan the task with the planning tool (the only place the person's words
  * and budget reach the model), open it with the broker, then execute with the task's fixed tool set.
@@ -159,7 +162,23 @@ export async function* runModelTurn(input: ModelTurnInput): AsyncGenerator<Agent
   const callModel = async (bound: ReturnType<ChatOpenAI['bindTools']>, messages: BaseMessage[]): Promise<AIMessage> => {
     if (modelCalls >= maxModelCalls) throw new LimitReached('model_call_limit');
     modelCalls++;
-    return (await bound.invoke(messages, { signal: abort.signal }));
+    try {
+      if (!(llm.streaming ?? false)) return await bound.invoke(messages, { signal: abort.signal });
+      // Streaming through `.stream()`, not `invoke`: with `streaming: true`, ChatOpenAI's invoke
+      // estimates token counts with tiktoken, which downloads its tables and hangs offline.
+      let acc: AIMessageChunk | undefined;
+      for await (const chunk of await bound.stream(messages, { signal: abort.signal })) acc = acc ? acc.concat(chunk) : chunk;
+      if (!acc) throw new Error('the model sent an empty stream');
+      return new AIMessage({
+        content: acc.content,
+        tool_calls: acc.tool_calls ?? [],
+        invalid_tool_calls: acc.invalid_tool_calls ?? [],
+        ...(acc.id ? { id: acc.id } : {}),
+      });
+    } catch (error) {
+      if (abort.signal.aborted) throw error;
+      throw new ModelCallFailed(error instanceof Error ? error.message : 'unknown error', { cause: error });
+    }
   };
 
   try {
@@ -243,12 +262,11 @@ export async function* runModelTurn(input: ModelTurnInput): AsyncGenerator<Agent
       yield { type: 'done', mode, outcome: 'stopped', ...(taskId ? { taskId } : {}) };
       return { kind: 'none' };
     }
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_AGENT_')) throw error;
+    if (!(error instanceof ModelCallFailed)) throw error; // broker and agent errors reach the caller as they are
     yield {
       type: 'message',
       mode,
-      text: `The language model failed (ERR_AGENT_LLM_FAILED): ${error instanceof Error ? error.message.slice(0, 200) : 'unknown error'}. Nothing more was ordered.`,
+      text: `The language model failed (ERR_AGENT_LLM_FAILED): ${error.message.slice(0, 200)}. Nothing more was ordered.`,
     };
     yield { type: 'done', mode, outcome: 'failed', ...(taskId ? { taskId } : {}) };
     return { kind: 'none' };

@@ -152,6 +152,10 @@ export async function startScriptedLlm(options: ScriptedLlmOptions = {}): Promis
           chunk({ tool_calls: [{ index, function: { arguments: args.slice(half) } }] }, null);
         });
         chunk({}, finish);
+        const streamOptions = rec.body?.stream_options as { include_usage?: boolean } | undefined;
+        if (streamOptions?.include_usage === true) {
+          res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 } })}\n\n`);
+        }
         res.write('data: [DONE]\n\n');
         res.end();
         return;
