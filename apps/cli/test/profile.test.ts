@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuditEvent, DataClass, Decision } from '@steward/protocol';
+import { openAuditLog, MIGRATIONS as AUDIT_MIGRATIONS } from '@steward/audit';
 import { openStore } from '@steward/store';
 import { MIGRATIONS, loadProfileKeyFile, openProfile } from '@steward/profile';
 import { runCli, type CliContext } from '../src/index.ts';
@@ -79,22 +80,27 @@ describe('steward profile', () => {
     expect(missing.err).toContain('error ERR_PROFILE_VALUE_NOT_FOUND');
   });
 
-  it('who-knows prints the per-vendor disclosure history from the ledger', async () => {
+  it('who-knows prints the per-vendor disclosure history from the ledger; the audit log holds the same events', async () => {
     await run('set', 'name', 'Alice Martin');
     await run('set', 'email', 'alice@example.com');
     const events: AuditEvent[] = [];
-    const store = openStore(ctx.dbPath, { migrations: { profile: MIGRATIONS } });
+    const store = openStore(ctx.dbPath, { migrations: { profile: MIGRATIONS, audit: AUDIT_MIGRATIONS } });
+    const log = openAuditLog(store);
     try {
       const p = openProfile(store, {
         dataKey: loadProfileKeyFile(ctx.dataDir),
-        audit: (e) => events.push(e),
+        audit: (e) => {
+          events.push(e);
+          log.appendDurably(e);
+        },
         decide: (req) => allow(req.dataClass === 'email' ? ['email'] : []),
       });
       await p.disclose({ vendor: { origin: 'https://shop.example', verified: true }, purpose: 'order', taskId: 'task-1', fields: ['name', 'email'] });
-      p.requestErasure('https://shop.example', ['name']);
     } finally {
+      log.close();
       store.close();
     }
+    expect((await run('request-erasure', 'https://shop.example', 'name')).out).toMatch(/recorded erasure request era-[0-9a-f]+ to https:\/\/shop\.example for name/);
     const text = await run('who-knows');
     expect(text.code).toBe(0);
     expect(text.out).toContain('https://shop.example');
@@ -105,6 +111,20 @@ describe('steward profile', () => {
     const json = JSON.parse((await run('who-knows', 'https://shop.example', '--json')).out) as { vendor: string; fields: unknown[] }[];
     expect(json[0]?.fields).toHaveLength(2);
     expect(events.filter((e) => e.type === 'disclosure')).toHaveLength(2);
+    // The audit log has every profile event: the CLI's edits and erasure request, the disclosures.
+    const check = openStore(ctx.dbPath, { migrations: { audit: AUDIT_MIGRATIONS } });
+    try {
+      const logged = openAuditLog(check).query({ order: 'asc', limit: 100 }).entries.map((e) => [e.event.type, e.event.data?.dataClass ?? null]);
+      expect(logged).toEqual([
+        ['profile.changed', 'name'],
+        ['profile.changed', 'email'],
+        ['disclosure', 'name'],
+        ['disclosure', 'email'],
+        ['erasure.requested', null],
+      ]);
+    } finally {
+      check.close();
+    }
     expect((await run('who-knows', 'https://other.example')).out).toContain('no vendor has received anything');
   });
 });

@@ -1,20 +1,26 @@
 import type { Command } from 'commander';
 import { DataClass } from '@steward/protocol';
+import { openAuditLog, type AuditLog } from '@steward/audit';
 import { openStore, type Store } from '@steward/store';
 import { MIGRATIONS, loadProfileKeyFile, openProfile, ProfileError, type Profile, type VendorKnowledge } from '@steward/profile';
 import type { CliContext } from '../context.ts';
 
 /**
- * Opens the profile for one command. The CLI keeps its data key in `<data dir>/profile.key`
- * (0600, created on first use); the broker will derive it from its key store instead.
+ * Opens the profile for one command, with the audit log in the same database as its sink, so
+ * edits and erasure requests are on the record. The CLI keeps its data key in
+ * `<data dir>/profile.key` (0600, created on first use); the broker will derive it from its key store.
  */
 function withProfile<T>(ctx: CliContext, fn: (profile: Profile) => T): T {
   const dataKey = loadProfileKeyFile(ctx.dataDir);
   let store: Store | undefined;
+  let log: AuditLog | undefined;
   try {
     store = openStore(ctx.dbPath, { migrations: { profile: MIGRATIONS } });
-    return fn(openProfile(store, { dataKey }));
+    const audit = openAuditLog(store);
+    log = audit;
+    return fn(openProfile(store, { dataKey, audit: (event) => void audit.appendDurably(event) }));
   } finally {
+    log?.close();
     store?.close();
   }
 }
@@ -61,7 +67,7 @@ function printKnowledge(all: VendorKnowledge[]): void {
   }
 }
 
-/** `steward profile set|show|remove|who-knows`: the person's own data and who received it. */
+/** `steward profile set|show|remove|who-knows|request-erasure`: the person's own data and who received it. */
 export function register(program: Command, ctx: CliContext): void {
   const profile = program.command('profile').description("your personal data, encrypted at rest, and who has received what");
 
@@ -110,6 +116,17 @@ export function register(program: Command, ctx: CliContext): void {
       const dc = dataClass(cls);
       const ref = withProfile(ctx, (p) => p.remove(dc, opts.label));
       out(`removed ${ref.dataClass} (${ref.label})`);
+    });
+
+  profile
+    .command('request-erasure')
+    .description('record that you asked a vendor to erase your data (default: every class it received); sending the request is up to you or the broker')
+    .argument('<vendor>', 'vendor origin, e.g. https://shop.example')
+    .argument('[classes...]', 'only these data classes')
+    .action((vendor: string, classes: string[]) => {
+      const dcs = classes.length > 0 ? classes.map(dataClass) : undefined;
+      const req = withProfile(ctx, (p) => p.requestErasure(vendor, dcs));
+      out(`recorded erasure request ${req.requestId} to ${req.vendor} for ${req.dataClasses.join(', ')}`);
     });
 
   profile
