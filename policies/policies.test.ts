@@ -19,7 +19,12 @@ describe('policies/', () => {
   it('ships the default policy and at least three examples', () => {
     const names = files.map((f) => relative(root, f));
     expect(names).toEqual(
-      expect.arrayContaining(['default.yaml', 'examples/frugal-household.yaml', 'examples/privacy-first.yaml', 'examples/business-travel.yaml']),
+      expect.arrayContaining([
+        'default.yaml',
+        'examples/frugal-household.yaml',
+        'examples/privacy-first.yaml',
+        'examples/business-travel.yaml',
+      ]),
     );
   });
 

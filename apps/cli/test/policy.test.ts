@@ -14,7 +14,12 @@ let stderr: string[];
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'steward-cli-policy-'));
-  ctx = { dataDir: join(dir, 'data'), dbPath: join(dir, 'data', 'steward.db'), homeDir: join(dir, 'home'), brokerUrl: 'http://127.0.0.1:1' };
+  ctx = {
+    dataDir: join(dir, 'data'),
+    dbPath: join(dir, 'data', 'steward.db'),
+    homeDir: join(dir, 'home'),
+    brokerUrl: 'http://127.0.0.1:1',
+  };
   stdout = [];
   stderr = [];
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -37,7 +42,8 @@ const write = (name: string, text: string): string => {
   writeFileSync(p, text);
   return p;
 };
-const SMALL = 'version: 1\nname: small\ntimezone: UTC\nbudgets:\n  - id: cap\n    limit: 100.00 USD\n    per: transaction\nrules:\n  - id: allow-orders\n    effect: allow\n    when: { action: order }\ntests:\n  - name: ok\n    request: { action: order, category: general, amount: 5.00 USD }\n    expect: { effect: allow }\n';
+const SMALL =
+  'version: 1\nname: small\ntimezone: UTC\nbudgets:\n  - id: cap\n    limit: 100.00 USD\n    per: transaction\nrules:\n  - id: allow-orders\n    effect: allow\n    when: { action: order }\ntests:\n  - name: ok\n    request: { action: order, category: general, amount: 5.00 USD }\n    expect: { effect: allow }\n';
 
 describe('steward policy', () => {
   it('tests policy files and prints coverage', async () => {
@@ -48,10 +54,16 @@ describe('steward policy', () => {
   });
 
   it('fails on a failing test, and on untested rules with --fail-uncovered', async () => {
-    const failing = write('failing.yaml', SMALL.replace('expect: { effect: allow }', 'expect: { effect: deny }'));
+    const failing = write(
+      'failing.yaml',
+      SMALL.replace('expect: { effect: allow }', 'expect: { effect: deny }'),
+    );
     expect(await runCli(['policy', 'test', failing], ctx)).toBe(1);
     expect(stderr.join('')).toContain('error ERR_POLICY_TESTS_FAILED');
-    const untested = write('untested.yaml', SMALL.replace('tests:', '  - id: never\n    effect: deny\n    when: { action: enrol_vendor }\ntests:'));
+    const untested = write(
+      'untested.yaml',
+      SMALL.replace('tests:', '  - id: never\n    effect: deny\n    when: { action: enrol_vendor }\ntests:'),
+    );
     expect(await runCli(['policy', 'test', untested], ctx)).toBe(0);
     expect(await runCli(['policy', 'test', untested, '--fail-uncovered'], ctx)).toBe(1);
     expect(stderr.join('')).toContain('error ERR_POLICY_TESTS_UNCOVERED');
@@ -70,7 +82,10 @@ describe('steward policy', () => {
     expect(await runCli(['policy', 'apply', v1, '-m', 'first'], ctx)).toBe(0);
     writeFileSync(v1, SMALL.replace('limit: 100.00 USD', 'limit: 150.00 USD'));
     expect(await runCli(['policy', 'apply', v1, '-m', 'raise the cap', '--json'], ctx)).toBe(0);
-    expect(JSON.parse(stdout[1]!)).toMatchObject({ type: 'policy.applied', data: { seq: 2, previousSeq: 1 } });
+    expect(JSON.parse(stdout[1]!)).toMatchObject({
+      type: 'policy.applied',
+      data: { seq: 2, previousSeq: 1 },
+    });
     stdout.length = 0;
     expect(await runCli(['policy', 'diff', '1', '2'], ctx)).toBe(0);
     expect(stdout.join('')).toContain('+    limit: 150.00 USD');
@@ -104,7 +119,13 @@ describe('steward policy', () => {
     const request: PolicyRequest = {
       action: 'order',
       category: 'general',
-      vendor: { origin: 'https://shop.example', verified: true, signedCard: true, enrolled: true, new: false },
+      vendor: {
+        origin: 'https://shop.example',
+        verified: true,
+        signedCard: true,
+        enrolled: true,
+        new: false,
+      },
       amount: { amountMinor: 50_000, currency: 'USD' },
       flags: [],
       time: '2026-03-10T12:00:00Z',

@@ -8,7 +8,13 @@ import { readFileSync } from 'node:fs';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { FixedClock, type FlagKind } from '@steward/protocol';
 import { stringify } from 'yaml';
-import { decide, loadPolicy, type CompiledPolicy, type PolicyRequest, type SpendLookup } from '../src/index.ts';
+import {
+  decide,
+  loadPolicy,
+  type CompiledPolicy,
+  type PolicyRequest,
+  type SpendLookup,
+} from '../src/index.ts';
 import { measure, note, report } from '../../../scripts/bench-kit.ts';
 
 // ---------- requests ----------
@@ -18,9 +24,24 @@ const rand = (n: number): number => {
   return Math.floor(seed / 65_536) % n; // the low bits of this LCG cycle quickly
 };
 const pick = <T>(xs: readonly T[]): T => xs[rand(xs.length)]!;
-const ACTIONS = ['order', 'order', 'order', 'share_data', 'contact_vendor', 'enrol_vendor', 'counter_offer', 'recurring'] as const;
+const ACTIONS = [
+  'order',
+  'order',
+  'order',
+  'share_data',
+  'contact_vendor',
+  'enrol_vendor',
+  'counter_offer',
+  'recurring',
+] as const;
 const CATEGORIES = ['groceries', 'restaurant', 'travel', 'general'] as const;
-const FLAGS: FlagKind[] = ['paid_placement', 'affiliated_counterparty', 'steering_suspected', 'undisclosed_affiliation', 'self_preferencing'];
+const FLAGS: FlagKind[] = [
+  'paid_placement',
+  'affiliated_counterparty',
+  'steering_suspected',
+  'undisclosed_affiliation',
+  'self_preferencing',
+];
 const CLASSES = ['name', 'address', 'email', 'phone', 'preferences', 'health', 'payment'] as const;
 const PURPOSES = ['order', 'delivery', 'quote', 'marketing', 'booking'] as const;
 
@@ -36,19 +57,33 @@ function makeRequests(n: number, currencies: readonly string[]): BenchRequest[] 
     const request: PolicyRequest = {
       action,
       category: pick(CATEGORIES),
-      vendor: { origin: 'https://shop.example', verified: rand(8) > 0, signedCard: rand(20) > 0, enrolled: true, new: rand(4) === 0 },
+      vendor: {
+        origin: 'https://shop.example',
+        verified: rand(8) > 0,
+        signedCard: rand(20) > 0,
+        enrolled: true,
+        new: rand(4) === 0,
+      },
       amount: { amountMinor: pick([499, 1250, 2500, 4999, 5000, 9240, 60000]), currency: pick(currencies) },
       flags: rand(4) === 0 ? [pick(FLAGS)] : [],
       unaffiliatedAlternative: rand(2) === 0,
       time: '2026-03-10T12:00:00Z',
-      counters: { ordersToday: rand(6), roundsSoFar: rand(4), vendorsContacted: rand(9), toolCalls: rand(210) },
+      counters: {
+        ordersToday: rand(6),
+        roundsSoFar: rand(4),
+        vendorsContacted: rand(9),
+        toolCalls: rand(210),
+      },
     };
     if (action === 'recurring' || rand(16) === 0) request.recurring = { period: 'monthly' };
     if (action === 'share_data') {
       request.dataClasses = [...new Set([pick(CLASSES), ...(rand(2) ? [pick(CLASSES)] : [])])];
       request.purpose = pick(PURPOSES);
     }
-    out.push({ request, spent: { 'groceries-month': pick([0, 20000, 58000]), 'spending-month': pick([0, 100000, 149000]) } });
+    out.push({
+      request,
+      spent: { 'groceries-month': pick([0, 20000, 58000]), 'spending-month': pick([0, 100000, 149000]) },
+    });
   }
   return out;
 }
@@ -106,19 +141,31 @@ const DEFAULT_CEDAR: Record<string, string> = {
   'unlisted-other': `forbid(principal, ${SHARE}, resource) when { context.dataClasses.containsAny(["payment", "location"]) };`,
   'allow-orders': 'permit(principal, action == Action::"order", resource);',
   'ask-above-50': `forbid(principal, ${ORDERISH}, resource) when { context.currency != "USD" || context.amount > 5000 };`,
-  'ask-unverified': 'forbid(principal, action in [Action::"order", Action::"recurring", Action::"share_data"], resource) when { !context.verified };',
+  'ask-unverified':
+    'forbid(principal, action in [Action::"order", Action::"recurring", Action::"share_data"], resource) when { !context.verified };',
   'ask-recurring': 'forbid(principal, action, resource) when { context.recurring };',
   'allow-recurring-request': 'permit(principal, action == Action::"recurring", resource);',
-  'allow-quotes': 'permit(principal, action in [Action::"contact_vendor", Action::"counter_offer"], resource);',
+  'allow-quotes':
+    'permit(principal, action in [Action::"contact_vendor", Action::"counter_offer"], resource);',
   'ask-enrol': 'forbid(principal, action == Action::"enrol_vendor", resource);',
   ...Object.fromEntries(
-    ['undisclosed_affiliation', 'affiliated_counterparty', 'steering_suspected', 'self_preferencing', 'sybil_competition', 'confusable_name', 'instruction_like_text'].map((k) => [
+    [
+      'undisclosed_affiliation',
+      'affiliated_counterparty',
+      'steering_suspected',
+      'self_preferencing',
+      'sybil_competition',
+      'confusable_name',
+      'instruction_like_text',
+    ].map((k) => [
       `conflict.${k}`,
       `forbid(principal, action, resource) when { context.flags.contains("${k}") };`,
     ]),
   ),
-  'limit.max-vendors': 'forbid(principal, action == Action::"contact_vendor", resource) when { context.vendorsContacted >= 8 };',
-  'limit.max-rounds': 'forbid(principal, action == Action::"counter_offer", resource) when { context.roundsSoFar >= 3 };',
+  'limit.max-vendors':
+    'forbid(principal, action == Action::"contact_vendor", resource) when { context.vendorsContacted >= 8 };',
+  'limit.max-rounds':
+    'forbid(principal, action == Action::"counter_offer", resource) when { context.roundsSoFar >= 3 };',
   'limit.max-orders-per-day': `forbid(principal, ${ORDERISH}, resource) when { context.ordersToday >= 5 };`,
   'limit.max-tool-calls': 'forbid(principal, action, resource) when { context.toolCalls >= 200 };',
 };
@@ -136,10 +183,20 @@ interface Spec {
 function makeSpecs(n: number): Spec[] {
   const specs: Spec[] = [];
   for (const a of ['order', 'share_data', 'contact_vendor', 'enrol_vendor', 'counter_offer', 'recurring']) {
-    for (const c of CATEGORIES) specs.push({ id: `allow-${a}-${c}`.replace(/_/g, '-'), effect: 'allow', actions: [a], categories: [c] });
+    for (const c of CATEGORIES)
+      specs.push({
+        id: `allow-${a}-${c}`.replace(/_/g, '-'),
+        effect: 'allow',
+        actions: [a],
+        categories: [c],
+      });
   }
   for (let i = specs.length; i < n; i++) {
-    const s: Spec = { id: `rule-${i}`, effect: rand(3) === 0 ? 'deny' : 'ask', actions: [pick(['order', 'recurring', 'share_data', 'contact_vendor', 'counter_offer'])] };
+    const s: Spec = {
+      id: `rule-${i}`,
+      effect: rand(3) === 0 ? 'deny' : 'ask',
+      actions: [pick(['order', 'recurring', 'share_data', 'contact_vendor', 'counter_offer'])],
+    };
     const kind = rand(4);
     if (kind === 0) {
       s.actions = rand(2) ? ['order'] : ['order', 'recurring'];
@@ -159,12 +216,20 @@ function specYaml(specs: Spec[]): string {
     when: {
       action: s.actions,
       ...(s.categories ? { category: [...new Set(s.categories)] } : {}),
-      ...(s.amountAbove !== undefined ? { amount: { above: `${(s.amountAbove / 100).toFixed(2)} USD` } } : {}),
+      ...(s.amountAbove !== undefined
+        ? { amount: { above: `${(s.amountAbove / 100).toFixed(2)} USD` } }
+        : {}),
       ...(s.verified !== undefined ? { vendor: { verified: s.verified } } : {}),
       ...(s.flag ? { flags: s.flag } : {}),
     },
   }));
-  return stringify({ version: 1, name: 'two-hundred', timezone: 'UTC', dataSharing: [{ id: 'share-all', data: [...CLASSES], effect: 'allow' }], rules });
+  return stringify({
+    version: 1,
+    name: 'two-hundred',
+    timezone: 'UTC',
+    dataSharing: [{ id: 'share-all', data: [...CLASSES], effect: 'allow' }],
+    rules,
+  });
 }
 function specCedar(specs: Spec[]): Record<string, string> {
   const out: Record<string, string> = {
@@ -173,18 +238,23 @@ function specCedar(specs: Spec[]): Record<string, string> {
   for (const s of specs) {
     const conds: string[] = [];
     if (s.categories) conds.push(`${JSON.stringify([...new Set(s.categories)])}.contains(context.category)`);
-    if (s.amountAbove !== undefined) conds.push(`(context.currency != "USD" || context.amount > ${s.amountAbove})`);
+    if (s.amountAbove !== undefined)
+      conds.push(`(context.currency != "USD" || context.amount > ${s.amountAbove})`);
     if (s.verified !== undefined) conds.push(`context.verified == ${s.verified}`);
     if (s.flag) conds.push(`context.flags.contains("${s.flag}")`);
     const scope = `action in [${s.actions.map((a) => `Action::"${a}"`).join(', ')}]`;
-    out[s.id] = `${s.effect === 'allow' ? 'permit' : 'forbid'}(principal, ${scope}, resource)${conds.length ? ` when { ${conds.join(' && ')} }` : ''};`;
+    out[s.id] =
+      `${s.effect === 'allow' ? 'permit' : 'forbid'}(principal, ${scope}, resource)${conds.length ? ` when { ${conds.join(' && ')} }` : ''};`;
   }
   return out;
 }
 
 // ---------- set-up, cross-check, measure ----------
 const clock = new FixedClock(Date.parse('2026-03-10T12:00:00Z'));
-const defaultPolicy = loadPolicy(readFileSync(new URL('../../../policies/default.yaml', import.meta.url), 'utf8'), 'default.yaml');
+const defaultPolicy = loadPolicy(
+  readFileSync(new URL('../../../policies/default.yaml', import.meta.url), 'utf8'),
+  'default.yaml',
+);
 const specs = makeSpecs(200);
 const bigPolicy = loadPolicy(specYaml(specs), 'two-hundred.yaml');
 
@@ -227,7 +297,9 @@ function crossCheck(name: string, policy: CompiledPolicy, cs: Case[]): void {
     if (theirs.type !== 'success') throw new Error(`cedar failed: ${JSON.stringify(theirs.errors)}`);
     const cedarAllows = theirs.response.decision === 'allow';
     if ((ours.effect === 'allow') !== cedarAllows) {
-      throw new Error(`${name}: answers differ for ${JSON.stringify(c.req)}: steward ${ours.effect} ${ours.determiningRules.join(',')}, cedar ${theirs.response.decision} ${theirs.response.diagnostics.reason.join(',')}`);
+      throw new Error(
+        `${name}: answers differ for ${JSON.stringify(c.req)}: steward ${ours.effect} ${ours.determiningRules.join(',')}, cedar ${theirs.response.decision} ${theirs.response.diagnostics.reason.join(',')}`,
+      );
     }
     if (ours.effect === 'allow') {
       allow++;
@@ -236,11 +308,16 @@ function crossCheck(name: string, policy: CompiledPolicy, cs: Case[]): void {
       if (a !== b) throw new Error(`${name}: allowing rules differ: steward ${a}, cedar ${b}`);
     } else if (ours.determiningRules[0] !== 'default-deny') {
       const fired = new Set(theirs.response.diagnostics.reason);
-      const missing = ours.determiningRules.filter((id) => !fired.has(id) && !id.startsWith('data-sharing.') && !id.endsWith('.alternative'));
-      if (missing.length) throw new Error(`${name}: cedar did not fire ${missing.join(',')} for ${JSON.stringify(c.req)}`);
+      const missing = ours.determiningRules.filter(
+        (id) => !fired.has(id) && !id.startsWith('data-sharing.') && !id.endsWith('.alternative'),
+      );
+      if (missing.length)
+        throw new Error(`${name}: cedar did not fire ${missing.join(',')} for ${JSON.stringify(c.req)}`);
     }
   }
-  note(`${name}: ${cs.length} requests cross-checked, answers agree (${allow} allowed, ${cs.length - allow} asked or denied)`);
+  note(
+    `${name}: ${cs.length} requests cross-checked, answers agree (${allow} allowed, ${cs.length - allow} asked or denied)`,
+  );
 }
 
 const defaultCases = cases(makeRequests(512, ['USD', 'USD', 'USD', 'EUR']), 'default');

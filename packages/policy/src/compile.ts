@@ -3,7 +3,14 @@ import { DATA_UNLISTED } from './internal/ids.ts';
 import { formatMoney } from './money.ts';
 import { localParts, windowStart, type LocalParts } from './internal/time.ts';
 import type { CounterName, PolicyAction, PolicyRequest } from './request.ts';
-import type { ConflictHandling, DataSharingRule, PolicyBudget, PolicyDocument, PolicyRule, RuleConditions } from './schema.ts';
+import type {
+  ConflictHandling,
+  DataSharingRule,
+  PolicyBudget,
+  PolicyDocument,
+  PolicyRule,
+  RuleConditions,
+} from './schema.ts';
 import type { ValidatedPolicy } from './validate.ts';
 
 /** What the ledger is asked: money already spent or reserved in a budget's window. */
@@ -115,7 +122,14 @@ export interface CompiledPolicy {
   readonly approvalTimeoutMinutes: number;
 }
 
-const ACTIONS: readonly PolicyAction[] = ['order', 'share_data', 'contact_vendor', 'enrol_vendor', 'counter_offer', 'recurring'];
+const ACTIONS: readonly PolicyAction[] = [
+  'order',
+  'share_data',
+  'contact_vendor',
+  'enrol_vendor',
+  'counter_offer',
+  'recurring',
+];
 const MONEY_ACTIONS: ReadonlySet<PolicyAction> = new Set(['order', 'recurring']);
 const LEVELS = { basic: 0, verified: 1, audited: 2 } as const;
 const DAY_NAMES = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
@@ -156,7 +170,10 @@ interface Condition {
   change: string;
 }
 
-function compileConditions(w: RuleConditions | undefined, budgets: ReadonlyMap<string, CompiledBudget>): Condition[] {
+function compileConditions(
+  w: RuleConditions | undefined,
+  budgets: ReadonlyMap<string, CompiledBudget>,
+): Condition[] {
   const out: Condition[] = [];
   if (!w) return out;
   const category = list(w.category);
@@ -173,12 +190,20 @@ function compileConditions(w: RuleConditions | undefined, budgets: ReadonlyMap<s
     const origins = list(v.origin);
     if (origins) {
       const set = new Set<string>(origins);
-      out.push({ test: (c) => set.has(c.req.vendor.origin), fact: (c) => `the vendor is ${c.req.vendor.origin}`, change: 'another vendor' });
+      out.push({
+        test: (c) => set.has(c.req.vendor.origin),
+        fact: (c) => `the vendor is ${c.req.vendor.origin}`,
+        change: 'another vendor',
+      });
     }
     const bool = (name: 'verified' | 'signedCard' | 'enrolled' | 'new', yes: string, no: string): void => {
       const want = v[name];
       if (want === undefined) return;
-      out.push({ test: (c) => c.req.vendor[name] === want, fact: () => (want ? yes : no), change: want ? no : yes });
+      out.push({
+        test: (c) => c.req.vendor[name] === want,
+        fact: () => (want ? yes : no),
+        change: want ? no : yes,
+      });
     };
     bool('verified', 'the vendor is verified', 'the vendor is not verified');
     bool('signedCard', 'the vendor has a signed agent card', 'the vendor has no signed agent card');
@@ -206,15 +231,20 @@ function compileConditions(w: RuleConditions | undefined, budgets: ReadonlyMap<s
     if (lv?.below !== undefined) {
       const bound = LEVELS[lv.below];
       out.push({
-        test: (c) => (c.req.vendor.verificationLevel === undefined ? -1 : LEVELS[c.req.vendor.verificationLevel]) < bound,
-        fact: (c) => `the vendor's verification level is ${c.req.vendor.verificationLevel ?? 'none'}, below ${lv.below}`,
+        test: (c) =>
+          (c.req.vendor.verificationLevel === undefined ? -1 : LEVELS[c.req.vendor.verificationLevel]) <
+          bound,
+        fact: (c) =>
+          `the vendor's verification level is ${c.req.vendor.verificationLevel ?? 'none'}, below ${lv.below}`,
         change: `a vendor verified at level ${lv.below} or higher`,
       });
     }
     if (lv?.atLeast !== undefined) {
       const bound = LEVELS[lv.atLeast];
       out.push({
-        test: (c) => (c.req.vendor.verificationLevel === undefined ? -1 : LEVELS[c.req.vendor.verificationLevel]) >= bound,
+        test: (c) =>
+          (c.req.vendor.verificationLevel === undefined ? -1 : LEVELS[c.req.vendor.verificationLevel]) >=
+          bound,
         fact: (c) => `the vendor's verification level is ${c.req.vendor.verificationLevel ?? 'none'}`,
         change: `a vendor verified below level ${lv.atLeast}`,
       });
@@ -234,7 +264,8 @@ function compileConditions(w: RuleConditions | undefined, budgets: ReadonlyMap<s
     const limit = a.above;
     out.push({
       test: (c) => needAmount(c.req, limit.currency) > limit.amountMinor,
-      fact: (c) => `the total ${c.req.amount ? formatMoney(c.req.amount) : ''} is above ${formatMoney(limit)}`,
+      fact: (c) =>
+        `the total ${c.req.amount ? formatMoney(c.req.amount) : ''} is above ${formatMoney(limit)}`,
       change: `a total of at most ${formatMoney(limit)}`,
     });
   }
@@ -242,7 +273,8 @@ function compileConditions(w: RuleConditions | undefined, budgets: ReadonlyMap<s
     const limit = a.atMost;
     out.push({
       test: (c) => needAmount(c.req, limit.currency) <= limit.amountMinor,
-      fact: (c) => `the total ${c.req.amount ? formatMoney(c.req.amount) : ''} is at most ${formatMoney(limit)}`,
+      fact: (c) =>
+        `the total ${c.req.amount ? formatMoney(c.req.amount) : ''} is at most ${formatMoney(limit)}`,
       change: `a total above ${formatMoney(limit)}`,
     });
   }
@@ -250,7 +282,10 @@ function compileConditions(w: RuleConditions | undefined, budgets: ReadonlyMap<s
     const want = w.recurring;
     out.push({
       test: (c) => (c.req.recurring !== undefined || c.req.action === 'recurring') === want,
-      fact: (c) => (want ? `it is a recurring charge${c.req.recurring ? ` (${c.req.recurring.period})` : ''}` : 'it is a one-off'),
+      fact: (c) =>
+        want
+          ? `it is a recurring charge${c.req.recurring ? ` (${c.req.recurring.period})` : ''}`
+          : 'it is a one-off',
       change: want ? 'a one-off purchase' : 'a recurring charge',
     });
   }
@@ -281,7 +316,8 @@ function compileConditions(w: RuleConditions | undefined, budgets: ReadonlyMap<s
     const inside = from < to ? (h: number) => h >= from && h < to : (h: number) => h >= from || h < to;
     out.push({
       test: (c) => inside(c.local.hour),
-      fact: (c) => `it is ${String(c.local.hour).padStart(2, '0')}:${String(c.local.minute).padStart(2, '0')} in ${c.tz}`,
+      fact: (c) =>
+        `it is ${String(c.local.hour).padStart(2, '0')}:${String(c.local.minute).padStart(2, '0')} in ${c.tz}`,
       change: `a time outside ${from}:00–${to}:00`,
     });
   }
@@ -294,7 +330,10 @@ function compileConditions(w: RuleConditions | undefined, budgets: ReadonlyMap<s
       change: 'another day of the week',
     });
   }
-  for (const [name, cond] of Object.entries(w.counters ?? {}) as [CounterName, { atLeast?: number; below?: number } | undefined][]) {
+  for (const [name, cond] of Object.entries(w.counters ?? {}) as [
+    CounterName,
+    { atLeast?: number; below?: number } | undefined,
+  ][]) {
     if (!cond) continue;
     const { atLeast, below } = cond;
     const read = (c: EvalContext): number => {
@@ -319,7 +358,8 @@ function compileConditions(w: RuleConditions | undefined, budgets: ReadonlyMap<s
         const r = budgetResult(budget, c);
         return r.applies && r.over;
       },
-      fact: () => `it would take budget \`${budget.spec.id}\` over its ${formatMoney(budget.spec.limit)} limit`,
+      fact: () =>
+        `it would take budget \`${budget.spec.id}\` over its ${formatMoney(budget.spec.limit)} limit`,
       change: `staying within budget \`${budget.spec.id}\``,
     });
   }
@@ -355,7 +395,14 @@ function compileRule(rule: PolicyRule, budgets: ReadonlyMap<string, CompiledBudg
     run(ctx) {
       // Action is handled by the per-action index; every other condition must hold.
       for (const c of conditions) if (!c.test(ctx)) return;
-      ctx.fired.push({ id: rule.id, effect: rule.effect, message: describe(ctx), remedy, shadow, grant: rule.effect === 'allow' });
+      ctx.fired.push({
+        id: rule.id,
+        effect: rule.effect,
+        message: describe(ctx),
+        remedy,
+        shadow,
+        grant: rule.effect === 'allow',
+      });
     },
   };
 }
@@ -379,12 +426,21 @@ function compileBudget(spec: PolicyBudget, index: number, tz: string): CompiledB
       if (vendorSet && !vendorSet.has(req.vendor.origin)) return none;
       if (catSet && !catSet.has(needCategory(req))) return none;
       const amount = needAmount(req, limit.currency);
-      if (spec.per === 'transaction') return { applies: true, over: amount > limit.amountMinor, limit, spent: 0 };
+      if (spec.per === 'transaction')
+        return { applies: true, over: amount > limit.amountMinor, limit, spent: 0 };
       if (!ctx.spend) throw new EvaluationError('no spend ledger was given to check this window');
       if (Number.isNaN(ctx.ms)) throw new EvaluationError('the request time is not a valid instant');
       const sinceMs = windowStart(spec.per, rolling, ctx.ms, tz);
-      const spent = ctx.spend({ budgetId: spec.id, currency: limit.currency, categories, vendors, sinceMs, nowMs: ctx.ms });
-      if (!Number.isSafeInteger(spent) || spent < 0) throw new EvaluationError('the ledger returned an invalid amount');
+      const spent = ctx.spend({
+        budgetId: spec.id,
+        currency: limit.currency,
+        categories,
+        vendors,
+        sinceMs,
+        nowMs: ctx.ms,
+      });
+      if (!Number.isSafeInteger(spent) || spent < 0)
+        throw new EvaluationError('the ledger returned an invalid amount');
       return { applies: true, over: spent + amount > limit.amountMinor, limit, spent };
     },
   };
@@ -394,7 +450,10 @@ function budgetCheck(b: CompiledBudget): Check {
   const spec = b.spec;
   const effect: Effect = spec.over ?? 'deny';
   const shadow = spec.shadow === true;
-  const scope = [spec.category ? `for ${list(spec.category)!.join(', ')}` : '', spec.vendor ? `with ${list(spec.vendor)!.join(', ')}` : '']
+  const scope = [
+    spec.category ? `for ${list(spec.category)!.join(', ')}` : '',
+    spec.vendor ? `with ${list(spec.vendor)!.join(', ')}` : '',
+  ]
     .filter(Boolean)
     .join(' ');
   const when = spec.per === 'transaction' ? 'per order' : WINDOW_WORDS[spec.window ?? 'calendar'][spec.per];
@@ -407,7 +466,11 @@ function budgetCheck(b: CompiledBudget): Check {
       const r = budgetResult(b, ctx);
       if (!r.applies) return;
       const amount = ctx.req.amount!;
-      if (spec.per === 'transaction' && !shadow && (ctx.amountCap === undefined || spec.limit.amountMinor < ctx.amountCap.amountMinor)) {
+      if (
+        spec.per === 'transaction' &&
+        !shadow &&
+        (ctx.amountCap === undefined || spec.limit.amountMinor < ctx.amountCap.amountMinor)
+      ) {
         ctx.amountCap = spec.limit;
       }
       if (!r.over) return;
@@ -450,7 +513,8 @@ function dataCheck(entries: readonly DataSharingRule[]): Check {
     run(ctx) {
       const req = ctx.req;
       const classes = req.dataClasses;
-      if (!classes || classes.length === 0) throw new EvaluationError('the request names no data classes to share');
+      if (!classes || classes.length === 0)
+        throw new EvaluationError('the request names no data classes to share');
       const matched = new Map<Entry, DataClass[]>();
       for (const cls of classes) {
         let best: Effect | undefined;
@@ -460,7 +524,10 @@ function dataCheck(entries: readonly DataSharingRule[]): Check {
           let matches: boolean;
           try {
             matches =
-              (!e.purposes || (req.purpose !== undefined ? e.purposes.has(req.purpose) : fail('the request has no purpose'))) &&
+              (!e.purposes ||
+                (req.purpose !== undefined
+                  ? e.purposes.has(req.purpose)
+                  : fail('the request has no purpose'))) &&
               (!e.vendors || e.vendors.has(req.vendor.origin)) &&
               (!e.categories || e.categories.has(needCategory(req)));
           } catch (error) {
@@ -502,8 +569,18 @@ function dataCheck(entries: readonly DataSharingRule[]): Check {
             : e.spec.effect === 'ask'
               ? `${lead}sharing ${what}${purpose} needs your approval${e.spec.relay ? ', through a relay address' : ''} (rule \`${e.spec.id}\`)`
               : `${lead}sharing ${what}${purpose} is allowed${e.spec.relay ? ' through a relay address' : ''} (rule \`${e.spec.id}\`)`;
-        const remedy = e.spec.effect === 'allow' ? undefined : `${e.spec.effect === 'ask' ? 'your approval, or ' : ''}leaving out ${what} (rule \`${e.spec.id}\`)`;
-        ctx.fired.push({ id: e.spec.id, effect: e.spec.effect, message, remedy, shadow: e.shadow, grant: e.spec.effect === 'allow' });
+        const remedy =
+          e.spec.effect === 'allow'
+            ? undefined
+            : `${e.spec.effect === 'ask' ? 'your approval, or ' : ''}leaving out ${what} (rule \`${e.spec.id}\`)`;
+        ctx.fired.push({
+          id: e.spec.id,
+          effect: e.spec.effect,
+          message,
+          remedy,
+          shadow: e.shadow,
+          grant: e.spec.effect === 'allow',
+        });
       }
     },
   };
@@ -528,7 +605,14 @@ function trustChecks(t: PolicyDocument['trust']): Check[] {
       kind: 'trust',
       run(ctx) {
         if (ctx.req.vendor.signedCard) return;
-        ctx.fired.push({ id, effect, message: `the vendor's agent card is not signed (rule \`${id}\`)`, remedy: `${ask}a vendor with a signed agent card (rule \`${id}\`)`, shadow, grant: false });
+        ctx.fired.push({
+          id,
+          effect,
+          message: `the vendor's agent card is not signed (rule \`${id}\`)`,
+          remedy: `${ask}a vendor with a signed agent card (rule \`${id}\`)`,
+          shadow,
+          grant: false,
+        });
       },
     });
   }
@@ -605,7 +689,12 @@ function conflictChecks(conflicts: PolicyDocument['conflicts']): Check[] {
     const id = `conflict.${kind}`;
     const lead = 'reason' in h && h.reason ? `${h.reason}: ` : '';
     const words = CONFLICT_WORDS[kind];
-    const verdict = h.effect === 'allow' ? 'your policy allows it, flagged for you' : h.effect === 'ask' ? 'your policy asks you first' : 'your policy refuses it';
+    const verdict =
+      h.effect === 'allow'
+        ? 'your policy allows it, flagged for you'
+        : h.effect === 'ask'
+          ? 'your policy asks you first'
+          : 'your policy refuses it';
     out.push({
       id,
       effect: h.effect,
@@ -617,7 +706,10 @@ function conflictChecks(conflicts: PolicyDocument['conflicts']): Check[] {
           id,
           effect: h.effect,
           message: `${lead}${words}; ${verdict} (rule \`${id}\`)`,
-          remedy: h.effect === 'allow' ? undefined : `${h.effect === 'ask' ? 'your approval, or ' : ''}a vendor without the \`${kind}\` flag (rule \`${id}\`)`,
+          remedy:
+            h.effect === 'allow'
+              ? undefined
+              : `${h.effect === 'ask' ? 'your approval, or ' : ''}a vendor without the \`${kind}\` flag (rule \`${id}\`)`,
           shadow,
           grant: false,
         });
@@ -633,7 +725,10 @@ function conflictChecks(conflicts: PolicyDocument['conflicts']): Check[] {
         run(ctx) {
           if (!ctx.req.flags.includes(kind)) return;
           const has = ctx.req.unaffiliatedAlternative;
-          if (has === undefined) throw new EvaluationError('the request does not say whether an unaffiliated alternative was offered');
+          if (has === undefined)
+            throw new EvaluationError(
+              'the request does not say whether an unaffiliated alternative was offered',
+            );
           if (has) return;
           ctx.fired.push({
             id: alt,
@@ -650,11 +745,19 @@ function conflictChecks(conflicts: PolicyDocument['conflicts']): Check[] {
   return out;
 }
 
-function limitChecks(limits: PolicyDocument['limits']): { check: Check; actions?: readonly PolicyAction[] }[] {
+function limitChecks(
+  limits: PolicyDocument['limits'],
+): { check: Check; actions?: readonly PolicyAction[] }[] {
   const shadow = false; // this section has no per-entry shadow; a shadow file is handled by decide()
   if (!limits) return [];
   const out: { check: Check; actions?: readonly PolicyAction[] }[] = [];
-  const add = (id: string, max: number | undefined, counter: CounterName, words: string, actions?: readonly PolicyAction[]): void => {
+  const add = (
+    id: string,
+    max: number | undefined,
+    counter: CounterName,
+    words: string,
+    actions?: readonly PolicyAction[],
+  ): void => {
     if (max === undefined) return;
     out.push({
       actions,
@@ -679,9 +782,14 @@ function limitChecks(limits: PolicyDocument['limits']): { check: Check; actions?
       },
     });
   };
-  add('limit.max-vendors', limits.maxVendors, 'vendorsContacted', 'the vendors contacted for this task', ['contact_vendor']);
+  add('limit.max-vendors', limits.maxVendors, 'vendorsContacted', 'the vendors contacted for this task', [
+    'contact_vendor',
+  ]);
   add('limit.max-rounds', limits.maxRounds, 'roundsSoFar', 'the negotiation rounds', ['counter_offer']);
-  add('limit.max-orders-per-day', limits.maxOrdersPerDay, 'ordersToday', 'the orders today', ['order', 'recurring']);
+  add('limit.max-orders-per-day', limits.maxOrdersPerDay, 'ordersToday', 'the orders today', [
+    'order',
+    'recurring',
+  ]);
   add('limit.max-tool-calls', limits.maxToolCalls, 'toolCalls', 'the tool calls in this session');
   return out;
 }
@@ -697,7 +805,14 @@ export function compilePolicy(validated: ValidatedPolicy): CompiledPolicy {
   // same compiled policy can be evaluated as if enforced when it runs alongside the active one.
   const budgets = (d.budgets ?? []).map((b, i) => compileBudget(b, i, d.timezone));
   const byId = new Map(budgets.map((b) => [b.spec.id, b]));
-  const checks: Record<PolicyAction, Check[]> = { order: [], share_data: [], contact_vendor: [], enrol_vendor: [], counter_offer: [], recurring: [] };
+  const checks: Record<PolicyAction, Check[]> = {
+    order: [],
+    share_data: [],
+    contact_vendor: [],
+    enrol_vendor: [],
+    counter_offer: [],
+    recurring: [],
+  };
   const add = (check: Check, actions: readonly PolicyAction[] | undefined): void => {
     for (const a of actions ?? ACTIONS) checks[a].push(check);
   };
@@ -717,7 +832,11 @@ export function compilePolicy(validated: ValidatedPolicy): CompiledPolicy {
     document: d,
     budgets,
     checks,
-    ruleIds: [...(d.budgets ?? []).map((b) => b.id), ...(d.dataSharing ?? []).map((s) => s.id), ...(d.rules ?? []).map((r) => r.id)],
+    ruleIds: [
+      ...(d.budgets ?? []).map((b) => b.id),
+      ...(d.dataSharing ?? []).map((s) => s.id),
+      ...(d.rules ?? []).map((r) => r.id),
+    ],
     approvalTimeoutMinutes: d.approvals?.timeoutMinutes ?? 15,
   };
 }

@@ -1,5 +1,11 @@
 import { systemClock, type Clock, type Decision, type Effect, type Reason } from '@steward/protocol';
-import { EvalContext, EvaluationError, type CompiledPolicy, type Fired, type SpendLookup } from './compile.ts';
+import {
+  EvalContext,
+  EvaluationError,
+  type CompiledPolicy,
+  type Fired,
+  type SpendLookup,
+} from './compile.ts';
 import { DEFAULT_DENY } from './internal/ids.ts';
 import type { PolicyRequest } from './request.ts';
 
@@ -32,13 +38,20 @@ function byReason(a: Reason, b: Reason): number {
   );
 }
 
-function runChecks(policy: CompiledPolicy, request: PolicyRequest, spend: SpendLookup | undefined): EvalContext {
+function runChecks(
+  policy: CompiledPolicy,
+  request: PolicyRequest,
+  spend: SpendLookup | undefined,
+): EvalContext {
   const ctx = new EvalContext(request, policy.timezone, policy.budgets.length, spend);
   for (const check of policy.checks[request.action]) {
     try {
       check.run(ctx);
     } catch (error) {
-      const message = error instanceof EvaluationError ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`;
+      const message =
+        error instanceof EvaluationError
+          ? error.message
+          : `internal error: ${error instanceof Error ? error.message : String(error)}`;
       ctx.errors.push({ ruleId: check.id, message, shadow: check.shadow });
       // INVARIANT: fail closed. A check that could deny or ask and cannot be evaluated fires.
       if (check.effect !== 'allow') {
@@ -62,11 +75,20 @@ function runChecks(policy: CompiledPolicy, request: PolicyRequest, spend: SpendL
  * (fail closed). Pure apart from the clock and the spend lookup.
  * @see docs/policies.md
  */
-export function decide(policy: CompiledPolicy, request: PolicyRequest, options: DecideOptions = {}): Decision {
+export function decide(
+  policy: CompiledPolicy,
+  request: PolicyRequest,
+  options: DecideOptions = {},
+): Decision {
   return decideAs(policy, request, options, policy.shadow);
 }
 
-function decideAs(policy: CompiledPolicy, request: PolicyRequest, options: DecideOptions, fileShadow: boolean): Decision {
+function decideAs(
+  policy: CompiledPolicy,
+  request: PolicyRequest,
+  options: DecideOptions,
+  fileShadow: boolean,
+): Decision {
   const ctx = runChecks(policy, request, options.spend);
   let effect: Effect | undefined;
   const enforced: Fired[] = [];
@@ -83,7 +105,11 @@ function decideAs(policy: CompiledPolicy, request: PolicyRequest, options: Decid
   const reasons: Reason[] = [];
   for (const f of ctx.fired) {
     const shadow = f.shadow || fileShadow;
-    reasons.push(shadow ? { ruleId: f.id, effect: f.effect, message: f.message, shadow: true } : { ruleId: f.id, effect: f.effect, message: f.message });
+    reasons.push(
+      shadow
+        ? { ruleId: f.id, effect: f.effect, message: f.message, shadow: true }
+        : { ruleId: f.id, effect: f.effect, message: f.message },
+    );
   }
   let determining: Fired[];
   if (effect === undefined) {
@@ -120,11 +146,24 @@ function decideAs(policy: CompiledPolicy, request: PolicyRequest, options: Decid
   }
   reasons.sort(byReason);
   const determiningRules = [...new Set(determining.map((f) => f.id))].sort();
-  const remedies = effect === 'allow' ? [] : [...new Set(determining.map((f) => f.remedy).filter((r): r is string => r !== undefined))].sort();
+  const remedies =
+    effect === 'allow'
+      ? []
+      : [...new Set(determining.map((f) => f.remedy).filter((r): r is string => r !== undefined))].sort();
   const errors = ctx.errors
     .filter((e) => !e.shadow && !fileShadow)
     .map((e) => ({ ruleId: e.ruleId, message: e.message }))
-    .sort((a, b) => (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+    .sort((a, b) =>
+      a.ruleId < b.ruleId
+        ? -1
+        : a.ruleId > b.ruleId
+          ? 1
+          : a.message < b.message
+            ? -1
+            : a.message > b.message
+              ? 1
+              : 0,
+    );
   const obligations: Decision['obligations'] = { redact: fileShadow ? [] : [...ctx.redact].sort() };
   if (ctx.relay.size > 0 && !fileShadow) obligations.relay = [...ctx.relay].sort();
   if (ctx.amountCap && effect !== 'deny' && !fileShadow) obligations.amountCap = ctx.amountCap;
@@ -144,7 +183,14 @@ function dedupe(reasons: Reason[]): Reason[] {
   const out: Reason[] = [];
   for (const r of reasons) {
     const last = out[out.length - 1];
-    if (last && last.ruleId === r.ruleId && last.message === r.message && last.effect === r.effect && last.shadow === r.shadow) continue;
+    if (
+      last &&
+      last.ruleId === r.ruleId &&
+      last.message === r.message &&
+      last.effect === r.effect &&
+      last.shadow === r.shadow
+    )
+      continue;
     out.push(r);
   }
   return out;

@@ -56,16 +56,33 @@ export function dryRun(candidate: CompiledPolicy, records: readonly RecordedDeci
     const sameRules = after.determiningRules.join('\n') === [...before.determiningRules].sort().join('\n');
     if (after.effect === before.effect && sameRules) return;
     const direction: ChangeDirection =
-      RANK[after.effect] < RANK[before.effect] ? 'looser' : RANK[after.effect] > RANK[before.effect] ? 'stricter' : 'different-rules';
-    const why = after.reasons.filter((r) => !r.shadow && after.determiningRules.includes(r.ruleId)).map((r) => r.message);
+      RANK[after.effect] < RANK[before.effect]
+        ? 'looser'
+        : RANK[after.effect] > RANK[before.effect]
+          ? 'stricter'
+          : 'different-rules';
+    const why = after.reasons
+      .filter((r) => !r.shadow && after.determiningRules.includes(r.ruleId))
+      .map((r) => r.message);
     changed.push({ index, request: record.request, before, after, direction, why });
   });
-  return { candidateVersion: candidate.version, total: records.length, unchanged: records.length - changed.length, changed };
+  return {
+    candidateVersion: candidate.version,
+    total: records.length,
+    unchanged: records.length - changed.length,
+    changed,
+  };
 }
 
-const RecordedDecisionList = z.array(
-  z.strictObject({ request: PolicyRequest, decision: Decision, spent: z.record(z.string().max(64), z.number().int().min(0)).optional() }),
-).max(100_000);
+const RecordedDecisionList = z
+  .array(
+    z.strictObject({
+      request: PolicyRequest,
+      decision: Decision,
+      spent: z.record(z.string().max(64), z.number().int().min(0)).optional(),
+    }),
+  )
+  .max(100_000);
 
 /** Checks recorded decision inputs (e.g. exported from the audit log); throws `ERR_POLICY_REQUEST_INVALID`. */
 export function parseRecordedDecisions(value: unknown): RecordedDecision[] {
@@ -73,9 +90,13 @@ export function parseRecordedDecisions(value: unknown): RecordedDecision[] {
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     const path = first?.path.map(String).join('.') ?? '';
-    throw new PolicyError('ERR_POLICY_REQUEST_INVALID', `recorded inputs must be a list of { request, decision, spent? }: ${path ? `${path}: ` : ''}${first?.message ?? 'invalid'}`, {
-      details: { path },
-    });
+    throw new PolicyError(
+      'ERR_POLICY_REQUEST_INVALID',
+      `recorded inputs must be a list of { request, decision, spent? }: ${path ? `${path}: ` : ''}${first?.message ?? 'invalid'}`,
+      {
+        details: { path },
+      },
+    );
   }
   return parsed.data;
 }

@@ -39,7 +39,11 @@ export class PolicyError extends StewardError<PolicyErrorCode> {
   /** Located problems, for `ERR_POLICY_INVALID`, `ERR_POLICY_YAML_SYNTAX` and friends. */
   readonly issues: readonly PolicyIssue[];
 
-  constructor(code: PolicyErrorCode, message: string, options: StewardErrorOptions & { issues?: readonly PolicyIssue[] } = {}) {
+  constructor(
+    code: PolicyErrorCode,
+    message: string,
+    options: StewardErrorOptions & { issues?: readonly PolicyIssue[] } = {},
+  ) {
     super(code, message, POLICY_ERROR_STATUS[code], options);
     this.issues = options.issues ?? [];
   }

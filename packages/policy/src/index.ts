@@ -1,6 +1,13 @@
 export { PolicyError, POLICY_ERROR_STATUS } from './errors.ts';
 export type { PolicyErrorCode, PolicyIssue } from './errors.ts';
-export { PolicyAction, PolicyVendor, PolicyCounters, CounterName, RecurringPeriod, PolicyRequest } from './request.ts';
+export {
+  PolicyAction,
+  PolicyVendor,
+  PolicyCounters,
+  CounterName,
+  RecurringPeriod,
+  PolicyRequest,
+} from './request.ts';
 export {
   PolicyDocument,
   PolicyRule,

@@ -6,6 +6,16 @@ import { PolicyDocument } from './schema.ts';
  * and check YAML policies. Committed as `schemas/policy.schema.json`; a test fails on drift.
  */
 export function renderPolicyJsonSchema(): string {
-  const json = z.toJSONSchema(PolicyDocument, { target: 'draft-2020-12', unrepresentable: 'any', io: 'input' });
-  return JSON.stringify({ $id: 'https://steward.dev/schemas/policy.schema.json', title: 'Steward policy', ...json }, null, 2) + '\n';
+  const json = z.toJSONSchema(PolicyDocument, {
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+    io: 'input',
+  });
+  return (
+    JSON.stringify(
+      { $id: 'https://steward.dev/schemas/policy.schema.json', title: 'Steward policy', ...json },
+      null,
+      2,
+    ) + '\n'
+  );
 }

@@ -112,7 +112,13 @@ export class SpendLedger {
       );
       this.#statements.set(key, stmt);
     }
-    const row = stmt.get(query.currency, Math.floor(query.sinceMs / 1000), this.#nowS(), ...cats, ...vendors) as { total: number };
+    const row = stmt.get(
+      query.currency,
+      Math.floor(query.sinceMs / 1000),
+      this.#nowS(),
+      ...cats,
+      ...vendors,
+    ) as { total: number };
     return row.total;
   }
 
@@ -125,16 +131,33 @@ export class SpendLedger {
    * Decides `request` and, when it is allowed (or asked and `approved`) and carries an amount,
    * reserves that amount, all in one immediate transaction written durably.
    */
-  decideAndReserve(policy: CompiledPolicy, request: PolicyRequest, options: ReserveOptions = {}): ReserveResult {
+  decideAndReserve(
+    policy: CompiledPolicy,
+    request: PolicyRequest,
+    options: ReserveOptions = {},
+  ): ReserveResult {
     return this.#store.durably(() => {
-      const decision = decide(policy, request, { spend: this.lookup, clock: this.#clock, shadow: options.shadow });
+      const decision = decide(policy, request, {
+        spend: this.lookup,
+        clock: this.#clock,
+        shadow: options.shadow,
+      });
       const passes = decision.effect === 'allow' || (options.approved === true && decision.effect === 'ask');
-      if (!passes || request.amount === undefined || (request.action !== 'order' && request.action !== 'recurring')) return { decision };
+      if (
+        !passes ||
+        request.amount === undefined ||
+        (request.action !== 'order' && request.action !== 'recurring')
+      )
+        return { decision };
       const now = this.#nowS();
       const atMs = Date.parse(request.time);
       const at = Number.isNaN(atMs) ? now : Math.floor(atMs / 1000);
       const budgets = policy.budgets
-        .filter((b) => (!b.categories || (request.category !== undefined && b.categories.includes(request.category))) && (!b.vendors || b.vendors.includes(request.vendor.origin)))
+        .filter(
+          (b) =>
+            (!b.categories || (request.category !== undefined && b.categories.includes(request.category))) &&
+            (!b.vendors || b.vendors.includes(request.vendor.origin)),
+        )
         .map((b) => b.spec.id);
       const row: Row = {
         reservation_id: randomUUID(),
@@ -162,25 +185,37 @@ export class SpendLedger {
 
   /** One reservation, or undefined. */
   get(reservationId: string): Reservation | undefined {
-    const row = this.#store.db.prepare('SELECT * FROM policy_ledger WHERE reservation_id = ?').get(reservationId) as Row | undefined;
+    const row = this.#store.db
+      .prepare('SELECT * FROM policy_ledger WHERE reservation_id = ?')
+      .get(reservationId) as Row | undefined;
     return row ? toReservation(row) : undefined;
   }
 
   #settle(reservationId: string, to: 'committed' | 'released', note: string | undefined): Reservation {
     return this.#store.durably(() => {
-      const row = this.#store.db.prepare('SELECT * FROM policy_ledger WHERE reservation_id = ?').get(reservationId) as Row | undefined;
+      const row = this.#store.db
+        .prepare('SELECT * FROM policy_ledger WHERE reservation_id = ?')
+        .get(reservationId) as Row | undefined;
       if (!row) {
-        throw new PolicyError('ERR_POLICY_RESERVATION_NOT_FOUND', `no reservation \`${reservationId}\``, { details: { reservationId } });
+        throw new PolicyError('ERR_POLICY_RESERVATION_NOT_FOUND', `no reservation \`${reservationId}\``, {
+          details: { reservationId },
+        });
       }
       if (row.state === to) return toReservation(row);
       if (row.state !== 'reserved') {
-        throw new PolicyError('ERR_POLICY_RESERVATION_STATE', `reservation \`${reservationId}\` is already ${row.state}, it cannot be ${to}`, {
-          details: { reservationId, state: row.state, wanted: to },
-        });
+        throw new PolicyError(
+          'ERR_POLICY_RESERVATION_STATE',
+          `reservation \`${reservationId}\` is already ${row.state}, it cannot be ${to}`,
+          {
+            details: { reservationId, state: row.state, wanted: to },
+          },
+        );
       }
       const settledAt = new Date(this.#clock.now()).toISOString();
       this.#store.db
-        .prepare("UPDATE policy_ledger SET state = ?, settled_at = ?, note = ? WHERE reservation_id = ? AND state = 'reserved'")
+        .prepare(
+          "UPDATE policy_ledger SET state = ?, settled_at = ?, note = ? WHERE reservation_id = ? AND state = 'reserved'",
+        )
         .run(to, settledAt, note ?? null, reservationId);
       return toReservation({ ...row, state: to, settled_at: settledAt });
     });
@@ -206,7 +241,9 @@ export class SpendLedger {
         .prepare("SELECT * FROM policy_ledger WHERE state = 'reserved' AND expires_at <= ?")
         .all(this.#nowS()) as Row[];
       const settledAt = new Date(this.#clock.now()).toISOString();
-      const update = this.#store.db.prepare("UPDATE policy_ledger SET state = 'released', settled_at = ?, note = 'expired' WHERE reservation_id = ?");
+      const update = this.#store.db.prepare(
+        "UPDATE policy_ledger SET state = 'released', settled_at = ?, note = 'expired' WHERE reservation_id = ?",
+      );
       for (const r of rows) update.run(settledAt, r.reservation_id);
       return rows.map((r) => toReservation({ ...r, state: 'released', settled_at: settledAt }));
     });

@@ -9,7 +9,8 @@ import type { PolicyAction, PolicyRequest } from './request.ts';
 import type { PolicyRule } from './schema.ts';
 
 /** Kinds of lint findings. */
-export type LintCode = 'never-matches' | 'always-errors' | 'shadowed' | 'duplicate' | 'allow-without-budget' | 'loosens';
+export type LintCode =
+  'never-matches' | 'always-errors' | 'shadowed' | 'duplicate' | 'allow-without-budget' | 'loosens';
 
 /** One thing lint found, located in the candidate's source where it has a place. */
 export interface LintFinding {
@@ -29,11 +30,22 @@ export interface LintOptions {
   recorded?: readonly RecordedDecision[];
 }
 
-const ALL: readonly PolicyAction[] = ['order', 'share_data', 'contact_vendor', 'enrol_vendor', 'counter_offer', 'recurring'];
+const ALL: readonly PolicyAction[] = [
+  'order',
+  'share_data',
+  'contact_vendor',
+  'enrol_vendor',
+  'counter_offer',
+  'recurring',
+];
 const MONEY: ReadonlySet<PolicyAction> = new Set(['order', 'recurring']);
 const RANK: Record<Effect, number> = { allow: 0, ask: 1, deny: 2 };
-const list = <T>(v: T | readonly T[] | undefined): readonly T[] | undefined => (v === undefined ? undefined : Array.isArray(v) ? (v as readonly T[]) : [v as T]);
-const canon = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (Array.isArray(x) ? [...(x as unknown[])].map((e) => JSON.stringify(e)).sort() : x));
+const list = <T>(v: T | readonly T[] | undefined): readonly T[] | undefined =>
+  v === undefined ? undefined : Array.isArray(v) ? (v as readonly T[]) : [v as T];
+const canon = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) =>
+    Array.isArray(x) ? [...(x as unknown[])].map((e) => JSON.stringify(e)).sort() : x,
+  );
 
 function neverMatches(rule: PolicyRule): { code: LintCode; why: string } | undefined {
   const w = rule.when;
@@ -41,22 +53,38 @@ function neverMatches(rule: PolicyRule): { code: LintCode; why: string } | undef
   const actions = list(w.action) ?? ALL;
   const onlyMoneyless = actions.every((a) => !MONEY.has(a));
   const a = w.amount;
-  if (a?.above && a.atMost && a.above.currency === a.atMost.currency && a.atMost.amountMinor <= a.above.amountMinor) {
+  if (
+    a?.above &&
+    a.atMost &&
+    a.above.currency === a.atMost.currency &&
+    a.atMost.amountMinor <= a.above.amountMinor
+  ) {
     return { code: 'never-matches', why: '`amount.above` is not below `amount.atMost`, so no amount fits' };
   }
   for (const [name, c] of Object.entries(w.counters ?? {})) {
-    if (c?.atLeast !== undefined && c.below !== undefined && c.atLeast >= c.below) return { code: 'never-matches', why: `counter \`${name}\` cannot be at least ${c.atLeast} and below ${c.below}` };
+    if (c?.atLeast !== undefined && c.below !== undefined && c.atLeast >= c.below)
+      return {
+        code: 'never-matches',
+        why: `counter \`${name}\` cannot be at least ${c.atLeast} and below ${c.below}`,
+      };
   }
   const lv = w.vendor?.verificationLevel;
   const L = { basic: 0, verified: 1, audited: 2 } as const;
-  if (lv?.below && lv.atLeast && L[lv.atLeast] >= L[lv.below]) return { code: 'never-matches', why: 'the verification level range is empty' };
+  if (lv?.below && lv.atLeast && L[lv.atLeast] >= L[lv.below])
+    return { code: 'never-matches', why: 'the verification level range is empty' };
   if ((w.data !== undefined || w.purpose !== undefined) && !actions.includes('share_data')) {
-    return { code: 'never-matches', why: '`data`/`purpose` only describe `share_data` requests, which this rule excludes' };
+    return {
+      code: 'never-matches',
+      why: '`data`/`purpose` only describe `share_data` requests, which this rule excludes',
+    };
   }
   if ((w.amount !== undefined || w.overBudget !== undefined) && onlyMoneyless) {
     return rule.effect === 'allow'
       ? { code: 'never-matches', why: 'its actions carry no amount, so the amount condition can never hold' }
-      : { code: 'always-errors', why: 'its actions carry no amount, so the amount condition always errors and the rule always fires (fail closed)' };
+      : {
+          code: 'always-errors',
+          why: 'its actions carry no amount, so the amount condition always errors and the rule always fires (fail closed)',
+        };
   }
   return undefined;
 }
@@ -93,11 +121,18 @@ export function lintPolicy(candidate: CompiledPolicy, options: LintOptions = {})
   const findings: LintFinding[] = [];
   const parsed = parsePolicy(candidate.source, candidate.file);
   const rules = candidate.document.rules ?? [];
-  const at = (index: number): { line: number; col: number } => locate(parsed.doc, parsed.lines, ['rules', index]);
+  const at = (index: number): { line: number; col: number } =>
+    locate(parsed.doc, parsed.lines, ['rules', index]);
   rules.forEach((rule, i) => {
     const never = neverMatches(rule);
     if (never) {
-      findings.push({ code: never.code, severity: never.code === 'always-errors' ? 'error' : 'warning', ruleId: rule.id, message: `rule \`${rule.id}\` ${never.code === 'never-matches' ? 'can never match' : 'always errors'}: ${never.why}`, ...at(i) });
+      findings.push({
+        code: never.code,
+        severity: never.code === 'always-errors' ? 'error' : 'warning',
+        ruleId: rule.id,
+        message: `rule \`${rule.id}\` ${never.code === 'never-matches' ? 'can never match' : 'always errors'}: ${never.why}`,
+        ...at(i),
+      });
     }
   });
   rules.forEach((r, i) => {
@@ -105,9 +140,21 @@ export function lintPolicy(candidate: CompiledPolicy, options: LintOptions = {})
     rules.forEach((s, j) => {
       if (i === j || s.shadow || !covers(s, r)) return;
       if (RANK[s.effect] > RANK[r.effect]) {
-        findings.push({ code: 'shadowed', severity: 'warning', ruleId: r.id, message: `rule \`${r.id}\` (${r.effect}) never decides: rule \`${s.id}\` (${s.effect}) matches every request it matches`, ...at(i) });
+        findings.push({
+          code: 'shadowed',
+          severity: 'warning',
+          ruleId: r.id,
+          message: `rule \`${r.id}\` (${r.effect}) never decides: rule \`${s.id}\` (${s.effect}) matches every request it matches`,
+          ...at(i),
+        });
       } else if (s.effect === r.effect && j < i && covers(r, s)) {
-        findings.push({ code: 'duplicate', severity: 'warning', ruleId: r.id, message: `rule \`${r.id}\` repeats rule \`${s.id}\``, ...at(i) });
+        findings.push({
+          code: 'duplicate',
+          severity: 'warning',
+          ruleId: r.id,
+          message: `rule \`${r.id}\` repeats rule \`${s.id}\``,
+          ...at(i),
+        });
       }
     });
   });
@@ -122,19 +169,40 @@ export function lintPolicy(candidate: CompiledPolicy, options: LintOptions = {})
       return !bc || (cats !== undefined && cats.every((c) => bc.includes(c)));
     });
     if (!limited) {
-      findings.push({ code: 'allow-without-budget', severity: 'warning', ruleId: r.id, message: `rule \`${r.id}\` allows spending that no budget limits; add a budget for ${cats ? cats.join(', ') : 'all categories'}`, ...at(i) });
+      findings.push({
+        code: 'allow-without-budget',
+        severity: 'warning',
+        ruleId: r.id,
+        message: `rule \`${r.id}\` allows spending that no budget limits; add a budget for ${cats ? cats.join(', ') : 'all categories'}`,
+        ...at(i),
+      });
     }
   });
   if (options.current) {
     const current = options.current;
-    const samples: { label: string; request: PolicyRequest; spend: ReturnType<typeof recordedSpend>; at: number }[] = [];
+    const samples: {
+      label: string;
+      request: PolicyRequest;
+      spend: ReturnType<typeof recordedSpend>;
+      at: number;
+    }[] = [];
     (options.recorded ?? []).forEach((rec, k) =>
-      samples.push({ label: `recorded input ${k + 1}`, request: rec.request, spend: recordedSpend(rec), at: Date.parse(rec.decision.decidedAt) }),
+      samples.push({
+        label: `recorded input ${k + 1}`,
+        request: rec.request,
+        spend: recordedSpend(rec),
+        at: Date.parse(rec.decision.decidedAt),
+      }),
     );
     for (const p of [candidate, current]) {
       for (const t of p.document.tests ?? []) {
         try {
-          samples.push({ label: `test \`${t.name}\` of ${p.file}`, request: testRequest(t), spend: testSpend(t), at: Date.parse(TEST_REQUEST_DEFAULTS.time) });
+          samples.push({
+            label: `test \`${t.name}\` of ${p.file}`,
+            request: testRequest(t),
+            spend: testSpend(t),
+            at: Date.parse(TEST_REQUEST_DEFAULTS.time),
+          });
         } catch {
           // A test whose request no longer validates cannot be compared; `policy test` reports it.
         }

@@ -19,9 +19,13 @@ export function parsePolicyRequest(value: unknown): PolicyRequest {
   const result = PolicyRequest.safeParse(value);
   if (!result.success) {
     const issues = toSchemaIssues(result.error);
-    throw new PolicyError('ERR_POLICY_REQUEST_INVALID', `policy request is invalid: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, {
-      details: { paths: issues.map((i) => i.path) },
-    });
+    throw new PolicyError(
+      'ERR_POLICY_REQUEST_INVALID',
+      `policy request is invalid: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+      {
+        details: { paths: issues.map((i) => i.path) },
+      },
+    );
   }
   return result.data;
 }

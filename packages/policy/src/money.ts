@@ -6,7 +6,9 @@ const digitsCache = new Map<string, number>();
 export function minorDigits(currency: string): number {
   let d = digitsCache.get(currency);
   if (d === undefined) {
-    d = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    d =
+      new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ??
+      2;
     digitsCache.set(currency, d);
   }
   return d;
@@ -28,7 +30,8 @@ export function parseMoneyText(text: string): Money | string {
   } catch {
     return `unknown currency \`${currency}\``;
   }
-  if (frac.length > digits) return `\`${currency}\` has ${digits} decimal places, \`${text}\` has ${frac.length}`;
+  if (frac.length > digits)
+    return `\`${currency}\` has ${digits} decimal places, \`${text}\` has ${frac.length}`;
   const amountMinor = Number(whole) * 10 ** digits + Number(frac.padEnd(digits, '0') || '0');
   if (!Number.isSafeInteger(amountMinor)) return 'amount is too large';
   return { amountMinor, currency };

@@ -32,12 +32,22 @@ export function policyHash(source: string): string {
 export function parsePolicy(source: string, file = '<policy>'): ParsedPolicy {
   const bytes = Buffer.byteLength(source, 'utf8');
   if (bytes > MAX_POLICY_BYTES) {
-    throw new PolicyError('ERR_POLICY_TOO_LARGE', `policy \`${file}\` is ${bytes} bytes, more than the ${MAX_POLICY_BYTES} allowed`, {
-      details: { file, bytes, max: MAX_POLICY_BYTES },
-    });
+    throw new PolicyError(
+      'ERR_POLICY_TOO_LARGE',
+      `policy \`${file}\` is ${bytes} bytes, more than the ${MAX_POLICY_BYTES} allowed`,
+      {
+        details: { file, bytes, max: MAX_POLICY_BYTES },
+      },
+    );
   }
   const lines = new LineCounter();
-  const doc = parseDocument(source, { lineCounter: lines, prettyErrors: true, uniqueKeys: true, strict: true, version: '1.2' });
+  const doc = parseDocument(source, {
+    lineCounter: lines,
+    prettyErrors: true,
+    uniqueKeys: true,
+    strict: true,
+    version: '1.2',
+  });
   const problems = [...doc.errors, ...doc.warnings];
   if (problems.length > 0) {
     const issues: PolicyIssue[] = problems.map((e) => ({
@@ -49,19 +59,27 @@ export function parsePolicy(source: string, file = '<policy>'): ParsedPolicy {
       hint: e.code === 'DUPLICATE_KEY' ? 'each key may appear once per mapping' : undefined,
     }));
     const first = issues[0]!;
-    throw new PolicyError('ERR_POLICY_YAML_SYNTAX', `policy \`${file}\` is not valid YAML at line ${first.line}, column ${first.col}: ${first.message}`, {
-      issues,
-      details: { file, line: first.line, col: first.col },
-    });
+    throw new PolicyError(
+      'ERR_POLICY_YAML_SYNTAX',
+      `policy \`${file}\` is not valid YAML at line ${first.line}, column ${first.col}: ${first.message}`,
+      {
+        issues,
+        details: { file, line: first.line, col: first.col },
+      },
+    );
   }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_POLICY_ALIASES });
   } catch (cause) {
-    throw new PolicyError('ERR_POLICY_YAML_ALIASES', `policy \`${file}\` expands too many YAML aliases (at most ${MAX_POLICY_ALIASES})`, {
-      cause,
-      details: { file, max: MAX_POLICY_ALIASES },
-    });
+    throw new PolicyError(
+      'ERR_POLICY_YAML_ALIASES',
+      `policy \`${file}\` expands too many YAML aliases (at most ${MAX_POLICY_ALIASES})`,
+      {
+        cause,
+        details: { file, max: MAX_POLICY_ALIASES },
+      },
+    );
   }
   return { file, source, version: policyHash(source), doc, lines, value };
 }

@@ -9,7 +9,14 @@ import type { PolicyTest } from './schema.ts';
 /** The request a policy test starts from; the test's `request` overrides these fields. */
 export const TEST_REQUEST_DEFAULTS = {
   time: '2026-01-15T17:00:00Z',
-  vendor: { origin: 'https://shop.example', verified: true, signedCard: true, enrolled: true, new: false, verificationLevel: 'verified' },
+  vendor: {
+    origin: 'https://shop.example',
+    verified: true,
+    signedCard: true,
+    enrolled: true,
+    new: false,
+    verificationLevel: 'verified',
+  },
   flags: [],
   counters: { ordersToday: 0, roundsSoFar: 0, vendorsContacted: 0, toolCalls: 0 },
 } as const;
@@ -38,7 +45,8 @@ export interface PolicyTestReport {
 /** Builds the full request of a test from the test defaults. */
 export function testRequest(test: PolicyTest): PolicyRequest {
   const r = test.request;
-  const dropNulls = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null));
+  const dropNulls = (o: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null));
   return parsePolicyRequest({
     ...TEST_REQUEST_DEFAULTS,
     ...r,
@@ -66,7 +74,8 @@ const sameSet = (a: readonly string[], b: readonly string[]): boolean => {
 /** Every check id a policy defines or derives (rules, budgets, data sharing, trust, conflicts, limits). */
 export function checkIds(policy: CompiledPolicy): string[] {
   const ids = new Set<string>(policy.ruleIds);
-  for (const checks of Object.values(policy.checks)) for (const c of checks) if (c.id !== DATA_UNLISTED) ids.add(c.id);
+  for (const checks of Object.values(policy.checks))
+    for (const c of checks) if (c.id !== DATA_UNLISTED) ids.add(c.id);
   return [...ids].sort();
 }
 
@@ -86,13 +95,19 @@ export function runPolicyTests(policy: CompiledPolicy): PolicyTestReport {
     const e = test.expect;
     if (decision.effect !== e.effect) failures.push(`expected ${e.effect}, got ${decision.effect}`);
     if (e.rules && !sameSet(e.rules, decision.determiningRules)) {
-      failures.push(`expected rules [${[...e.rules].sort().join(', ')}], got [${decision.determiningRules.join(', ')}]`);
+      failures.push(
+        `expected rules [${[...e.rules].sort().join(', ')}], got [${decision.determiningRules.join(', ')}]`,
+      );
     }
     if (e.redact && !sameSet(e.redact, decision.obligations.redact)) {
-      failures.push(`expected redact [${e.redact.join(', ')}], got [${decision.obligations.redact.join(', ')}]`);
+      failures.push(
+        `expected redact [${e.redact.join(', ')}], got [${decision.obligations.redact.join(', ')}]`,
+      );
     }
     if (e.relay && !sameSet(e.relay, decision.obligations.relay ?? [])) {
-      failures.push(`expected relay [${e.relay.join(', ')}], got [${(decision.obligations.relay ?? []).join(', ')}]`);
+      failures.push(
+        `expected relay [${e.relay.join(', ')}], got [${(decision.obligations.relay ?? []).join(', ')}]`,
+      );
     }
     results.push({ name: test.name, passed: failures.length === 0, failures, request, decision });
   }

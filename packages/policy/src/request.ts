@@ -1,11 +1,27 @@
 import { z } from 'zod';
-import { Category, DataClass, FlagKind, IsoDateTime, Money, Origin, Purpose, VerificationLevel } from '@steward/protocol';
+import {
+  Category,
+  DataClass,
+  FlagKind,
+  IsoDateTime,
+  Money,
+  Origin,
+  Purpose,
+  VerificationLevel,
+} from '@steward/protocol';
 
 /**
  * What the broker asks the policy about.
  * @see docs/policies.md
  */
-export const PolicyAction = z.enum(['order', 'share_data', 'contact_vendor', 'enrol_vendor', 'counter_offer', 'recurring']);
+export const PolicyAction = z.enum([
+  'order',
+  'share_data',
+  'contact_vendor',
+  'enrol_vendor',
+  'counter_offer',
+  'recurring',
+]);
 export type PolicyAction = z.infer<typeof PolicyAction>;
 
 /** The vendor as the broker verified it (never as the vendor describes itself). */

@@ -8,7 +8,10 @@ const oneOrMany = <T extends z.ZodType>(s: T) => z.union([s, z.array(s).min(1).m
 /** A rule, budget or data-sharing id: lowercase letters, digits and `.-_`. */
 export const RuleId = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be lowercase letters, digits, `-` and `_` (at most 64), e.g. `ask-unverified`');
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,63}$/,
+    'must be lowercase letters, digits, `-` and `_` (at most 64), e.g. `ask-unverified`',
+  );
 
 /** Money as people write it in a policy file: `50.00 USD`. */
 export const MoneyText = z.string().transform((text, ctx) => {
@@ -37,7 +40,10 @@ export const TimeZone = z.string().refine(
 export const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
 
 const Amount = z.strictObject({ above: MoneyText.optional(), atMost: MoneyText.optional() });
-const Count = z.strictObject({ atLeast: z.number().int().min(0).optional(), below: z.number().int().min(1).optional() });
+const Count = z.strictObject({
+  atLeast: z.number().int().min(0).optional(),
+  below: z.number().int().min(1).optional(),
+});
 
 /** The conditions of a rule; all must hold. An empty `when` matches every request. */
 export const RuleConditions = z.strictObject({
@@ -52,7 +58,9 @@ export const RuleConditions = z.strictObject({
       new: z.boolean().optional(),
       registry: oneOrMany(z.string().min(1).max(256)).optional(),
       trustTier: oneOrMany(z.string().min(1).max(32)).optional(),
-      verificationLevel: z.strictObject({ below: VerificationLevel.optional(), atLeast: VerificationLevel.optional() }).optional(),
+      verificationLevel: z
+        .strictObject({ below: VerificationLevel.optional(), atLeast: VerificationLevel.optional() })
+        .optional(),
     })
     .optional(),
   /** Matches when any of these flags was raised. */
@@ -65,7 +73,9 @@ export const RuleConditions = z.strictObject({
   time: z
     .strictObject({
       /** Local hours in the policy's time zone, `from` inclusive to `to` exclusive; wraps past midnight. */
-      hours: z.strictObject({ from: z.number().int().min(0).max(23), to: z.number().int().min(0).max(24) }).optional(),
+      hours: z
+        .strictObject({ from: z.number().int().min(0).max(23), to: z.number().int().min(0).max(24) })
+        .optional(),
       days: oneOrMany(Weekday).optional(),
     })
     .optional(),
@@ -130,10 +140,9 @@ export const ConflictHandling = z.union([
 ]);
 export type ConflictHandling = z.output<typeof ConflictHandling>;
 
-const conflictShape = Object.fromEntries(FlagKind.options.map((k) => [k, ConflictHandling.optional()])) as Record<
-  FlagKind,
-  z.ZodOptional<typeof ConflictHandling>
->;
+const conflictShape = Object.fromEntries(
+  FlagKind.options.map((k) => [k, ConflictHandling.optional()]),
+) as Record<FlagKind, z.ZodOptional<typeof ConflictHandling>>;
 
 /** A request in a policy file's `tests:`; unset fields take the documented test defaults. */
 export const PolicyTestRequest = z.strictObject({

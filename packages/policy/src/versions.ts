@@ -82,19 +82,31 @@ export class PolicyVersions {
     } else if (/^\d+$/.test(ref)) {
       row = db.prepare('SELECT * FROM policy_versions WHERE seq = ?').get(Number(ref)) as Row | undefined;
     } else if (ref.length >= 6) {
-      const rows = db.prepare("SELECT * FROM policy_versions WHERE version LIKE ? || '%' ESCAPE '\\' ORDER BY seq DESC").all(ref.replace(/[%_\\]/g, (c) => `\\${c}`)) as Row[];
+      const rows = db
+        .prepare("SELECT * FROM policy_versions WHERE version LIKE ? || '%' ESCAPE '\\' ORDER BY seq DESC")
+        .all(ref.replace(/[%_\\]/g, (c) => `\\${c}`)) as Row[];
       const versions = new Set(rows.map((r) => r.version));
       if (versions.size === 1) row = rows[0];
     }
-    if (!row) throw new PolicyError('ERR_POLICY_VERSION_NOT_FOUND', `no policy version \`${String(ref)}\``, { details: { ref: String(ref) } });
+    if (!row)
+      throw new PolicyError('ERR_POLICY_VERSION_NOT_FOUND', `no policy version \`${String(ref)}\``, {
+        details: { ref: String(ref) },
+      });
     return row;
   }
 
   #latest(shadow: boolean): Row | undefined {
-    return this.#store.db.prepare('SELECT * FROM policy_versions WHERE shadow = ? ORDER BY seq DESC LIMIT 1').get(shadow ? 1 : 0) as Row | undefined;
+    return this.#store.db
+      .prepare('SELECT * FROM policy_versions WHERE shadow = ? ORDER BY seq DESC LIMIT 1')
+      .get(shadow ? 1 : 0) as Row | undefined;
   }
 
-  #insert(policy: CompiledPolicy, message: string, kind: 'apply' | 'rollback', restoredSeq: number | undefined): PolicyChange {
+  #insert(
+    policy: CompiledPolicy,
+    message: string,
+    kind: 'apply' | 'rollback',
+    restoredSeq: number | undefined,
+  ): PolicyChange {
     return this.#store.durably(() => {
       const previous = this.#latest(policy.shadow);
       const appliedAt = new Date(this.#clock.now()).toISOString();
@@ -102,7 +114,17 @@ export class PolicyVersions {
         .prepare(
           'INSERT INTO policy_versions (version, name, file, source, message, kind, restored_seq, shadow, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(policy.version, policy.name, policy.file, policy.source, message, kind, restoredSeq ?? null, policy.shadow ? 1 : 0, appliedAt);
+        .run(
+          policy.version,
+          policy.name,
+          policy.file,
+          policy.source,
+          message,
+          kind,
+          restoredSeq ?? null,
+          policy.shadow ? 1 : 0,
+          appliedAt,
+        );
       const entry = toEntry({
         seq: Number(info.lastInsertRowid),
         version: policy.version,
@@ -155,7 +177,9 @@ export class PolicyVersions {
 
   /** The versions, newest first. */
   history(limit = 50): PolicyVersionEntry[] {
-    return (this.#store.db.prepare('SELECT * FROM policy_versions ORDER BY seq DESC LIMIT ?').all(limit) as Row[]).map(toEntry);
+    return (
+      this.#store.db.prepare('SELECT * FROM policy_versions ORDER BY seq DESC LIMIT ?').all(limit) as Row[]
+    ).map(toEntry);
   }
 
   /** One version with its source. */
@@ -167,7 +191,11 @@ export class PolicyVersions {
   /** The active (enforced) policy, compiled; throws `ERR_POLICY_NO_ACTIVE` when none was applied. */
   active(): { entry: PolicyVersionEntry; policy: CompiledPolicy } {
     const row = this.#latest(false);
-    if (!row) throw new PolicyError('ERR_POLICY_NO_ACTIVE', 'no policy has been applied yet; run `steward policy apply policies/default.yaml`');
+    if (!row)
+      throw new PolicyError(
+        'ERR_POLICY_NO_ACTIVE',
+        'no policy has been applied yet; run `steward policy apply policies/default.yaml`',
+      );
     return { entry: toEntry(row), policy: loadPolicy(row.source, row.file) };
   }
 
@@ -182,12 +210,25 @@ export class PolicyVersions {
   /** A unified text diff of two versions' YAML, or of a version and a candidate source. */
   diff(from: VersionRef, to: VersionRef | { source: string; file?: string }): string {
     const a = this.#row(from);
-    const b = typeof to === 'object' ? { source: to.source, seq: undefined, file: to.file ?? 'candidate' } : this.#row(to);
-    return diffSources(a.source, b.source, `version ${a.seq}`, b.seq === undefined ? b.file : `version ${b.seq}`);
+    const b =
+      typeof to === 'object'
+        ? { source: to.source, seq: undefined, file: to.file ?? 'candidate' }
+        : this.#row(to);
+    return diffSources(
+      a.source,
+      b.source,
+      `version ${a.seq}`,
+      b.seq === undefined ? b.file : `version ${b.seq}`,
+    );
   }
 }
 
 /** A unified diff of two policy sources. */
-export function diffSources(before: string, after: string, beforeName = 'before', afterName = 'after'): string {
+export function diffSources(
+  before: string,
+  after: string,
+  beforeName = 'before',
+  afterName = 'after',
+): string {
   return createTwoFilesPatch(beforeName, afterName, before, after, undefined, undefined, { context: 3 });
 }

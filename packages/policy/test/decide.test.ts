@@ -11,9 +11,19 @@ interface Vector {
   request: unknown;
   spent?: Record<string, number>;
   noLedger?: boolean;
-  expect: { effect: string; rules: string[]; errors: string[]; redact?: string[]; relay?: string[]; amountCap?: unknown };
+  expect: {
+    effect: string;
+    rules: string[];
+    errors: string[];
+    redact?: string[];
+    relay?: string[];
+    amountCap?: unknown;
+  };
 }
-const file = JSON.parse(readFileSync(new URL('./vectors/decisions.json', import.meta.url), 'utf8')) as { source: string; vectors: Vector[] };
+const file = JSON.parse(readFileSync(new URL('./vectors/decisions.json', import.meta.url), 'utf8')) as {
+  source: string;
+  vectors: Vector[];
+};
 const clock = new FixedClock(Date.parse('2026-03-10T12:00:00Z'));
 const spendOf = (v: Pick<Vector, 'spent' | 'noLedger'>): SpendLookup | undefined =>
   v.noLedger ? undefined : (q) => v.spent?.[q.budgetId] ?? 0;
@@ -40,7 +50,8 @@ describe('decision vectors', () => {
       if (v.expect.amountCap) expect(decision.obligations.amountCap).toEqual(v.expect.amountCap);
       expect(decision.policyVersion).toBe(policy.version);
       // Every answer names its rules, in words, and a refusal says what would change it.
-      for (const id of decision.determiningRules) expect(decision.reasons.some((r) => r.ruleId === id && !r.shadow)).toBe(true);
+      for (const id of decision.determiningRules)
+        expect(decision.reasons.some((r) => r.ruleId === id && !r.shadow)).toBe(true);
       if (decision.effect !== 'allow') expect(decision.remedies.length).toBeGreaterThan(0);
       else expect(decision.remedies).toEqual([]);
     });
@@ -48,22 +59,31 @@ describe('decision vectors', () => {
 });
 
 const shuffle = <T>(xs: readonly T[] | undefined, keys: readonly number[]): T[] | undefined =>
-  xs === undefined ? undefined : xs.map((x, i) => ({ x, k: keys[i % Math.max(1, keys.length)] ?? 0, i })).sort((a, b) => a.k - b.k || b.i - a.i).map((e) => e.x);
+  xs === undefined
+    ? undefined
+    : xs
+        .map((x, i) => ({ x, k: keys[i % Math.max(1, keys.length)] ?? 0, i }))
+        .sort((a, b) => a.k - b.k || b.i - a.i)
+        .map((e) => e.x);
 
 describe('order independence', () => {
   it('gives the same answer for every vector with rules, budgets and data sharing shuffled', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: file.vectors.length - 1 }), fc.array(fc.integer(), { minLength: 1, maxLength: 12 }), (index, keys) => {
-        const v = file.vectors[index]!;
-        const doc = parse(v.policy) as Record<string, unknown[] | undefined>;
-        for (const section of ['rules', 'budgets', 'dataSharing']) {
-          if (doc[section]) doc[section] = shuffle(doc[section], keys);
-        }
-        const request = parsePolicyRequest(v.request);
-        const a = decide(loadPolicy(v.policy), request, { spend: spendOf(v), clock });
-        const b = decide(loadPolicy(stringify(doc)), request, { spend: spendOf(v), clock });
-        expect(essence(b)).toEqual(essence(a));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: file.vectors.length - 1 }),
+        fc.array(fc.integer(), { minLength: 1, maxLength: 12 }),
+        (index, keys) => {
+          const v = file.vectors[index]!;
+          const doc = parse(v.policy) as Record<string, unknown[] | undefined>;
+          for (const section of ['rules', 'budgets', 'dataSharing']) {
+            if (doc[section]) doc[section] = shuffle(doc[section], keys);
+          }
+          const request = parsePolicyRequest(v.request);
+          const a = decide(loadPolicy(v.policy), request, { spend: spendOf(v), clock });
+          const b = decide(loadPolicy(stringify(doc)), request, { spend: spendOf(v), clock });
+          expect(essence(b)).toEqual(essence(a));
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -74,35 +94,67 @@ describe('order independence', () => {
     fc.record({ action }),
     fc.record({ amount: fc.record({ above: fc.constantFrom('10.00 USD', '50.00 USD', '10.00 EUR') }) }),
     fc.record({ vendor: fc.record({ verified: fc.boolean() }) }),
-    fc.record({ flags: fc.subarray(['paid_placement', 'steering_suspected', 'affiliated_counterparty'], { minLength: 1 }) }),
-    fc.record({ counters: fc.record({ ordersToday: fc.record({ atLeast: fc.integer({ min: 0, max: 4 }) }) }) }),
+    fc.record({
+      flags: fc.subarray(['paid_placement', 'steering_suspected', 'affiliated_counterparty'], {
+        minLength: 1,
+      }),
+    }),
+    fc.record({
+      counters: fc.record({ ordersToday: fc.record({ atLeast: fc.integer({ min: 0, max: 4 }) }) }),
+    }),
     fc.record({ category: fc.constantFrom('groceries', 'travel') }),
     fc.record({ data: fc.constantFrom('email', 'health') }),
   );
-  const rule = fc.record({ effect: fc.constantFrom('allow', 'ask', 'deny'), when: condition, shadow: fc.boolean() });
+  const rule = fc.record({
+    effect: fc.constantFrom('allow', 'ask', 'deny'),
+    when: condition,
+    shadow: fc.boolean(),
+  });
   const request = fc.record({
     action,
     category: fc.constantFrom('groceries', 'travel', undefined),
-    amount: fc.option(fc.record({ amountMinor: fc.integer({ min: 0, max: 20_000 }), currency: fc.constantFrom('USD', 'EUR') }), { nil: undefined }),
-    vendor: fc.record({ origin: fc.constant('https://shop.example'), verified: fc.boolean(), signedCard: fc.boolean(), enrolled: fc.boolean(), new: fc.boolean() }),
+    amount: fc.option(
+      fc.record({
+        amountMinor: fc.integer({ min: 0, max: 20_000 }),
+        currency: fc.constantFrom('USD', 'EUR'),
+      }),
+      { nil: undefined },
+    ),
+    vendor: fc.record({
+      origin: fc.constant('https://shop.example'),
+      verified: fc.boolean(),
+      signedCard: fc.boolean(),
+      enrolled: fc.boolean(),
+      new: fc.boolean(),
+    }),
     flags: fc.subarray(['paid_placement', 'steering_suspected', 'affiliated_counterparty'] as const),
     dataClasses: fc.constantFrom(['email'], ['health'], ['email', 'health'], undefined),
     purpose: fc.constantFrom('order', 'marketing', undefined),
     time: fc.constant('2026-03-10T12:00:00Z'),
     counters: fc.record({ ordersToday: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }) }),
   });
-  const header = { version: 1, name: 'generated', timezone: 'UTC', dataSharing: [{ id: 'mail', data: 'email', effect: 'allow' }] };
+  const header = {
+    version: 1,
+    name: 'generated',
+    timezone: 'UTC',
+    dataSharing: [{ id: 'mail', data: 'email', effect: 'allow' }],
+  };
   const clean = (r: object) => JSON.parse(JSON.stringify(r));
 
   it('gives the same answer for random policies with their rules in any order', () => {
     fc.assert(
-      fc.property(fc.array(rule, { minLength: 1, maxLength: 15 }), request, fc.array(fc.integer(), { minLength: 1, maxLength: 15 }), (rules, req, keys) => {
-        const named = rules.map((r, i) => ({ id: `r${i}`, ...r }));
-        const r = parsePolicyRequest(clean(req));
-        const a = decide(loadPolicy(stringify({ ...header, rules: named })), r, { clock });
-        const b = decide(loadPolicy(stringify({ ...header, rules: shuffle(named, keys) })), r, { clock });
-        expect(essence(b)).toEqual(essence(a));
-      }),
+      fc.property(
+        fc.array(rule, { minLength: 1, maxLength: 15 }),
+        request,
+        fc.array(fc.integer(), { minLength: 1, maxLength: 15 }),
+        (rules, req, keys) => {
+          const named = rules.map((r, i) => ({ id: `r${i}`, ...r }));
+          const r = parsePolicyRequest(clean(req));
+          const a = decide(loadPolicy(stringify({ ...header, rules: named })), r, { clock });
+          const b = decide(loadPolicy(stringify({ ...header, rules: shuffle(named, keys) })), r, { clock });
+          expect(essence(b)).toEqual(essence(a));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -113,8 +165,13 @@ describe('order independence', () => {
         const named = rules.map((r, i) => ({ id: `r${i}`, ...r }));
         const r = parsePolicyRequest(clean(req));
         const base = decide(loadPolicy(stringify({ ...header, rules: named })), r, { clock });
-        if (base.effect === 'allow') expect(base.reasons.some((x) => x.effect === 'allow' && !x.shadow)).toBe(true);
-        const withDeny = decide(loadPolicy(stringify({ ...header, rules: [...named, { id: 'stop', effect: 'deny' }] })), r, { clock });
+        if (base.effect === 'allow')
+          expect(base.reasons.some((x) => x.effect === 'allow' && !x.shadow)).toBe(true);
+        const withDeny = decide(
+          loadPolicy(stringify({ ...header, rules: [...named, { id: 'stop', effect: 'deny' }] })),
+          r,
+          { clock },
+        );
         expect(withDeny.effect).toBe('deny');
         expect(withDeny.determiningRules).toContain('stop');
       }),
@@ -124,7 +181,10 @@ describe('order independence', () => {
 });
 
 describe('decide', () => {
-  const policy = loadPolicy(readFileSync(new URL('../../../policies/default.yaml', import.meta.url), 'utf8'), 'default.yaml');
+  const policy = loadPolicy(
+    readFileSync(new URL('../../../policies/default.yaml', import.meta.url), 'utf8'),
+    'default.yaml',
+  );
   const base = {
     action: 'order',
     category: 'groceries',
@@ -139,36 +199,62 @@ describe('decide', () => {
     const d = decide(policy, parsePolicyRequest(base), { spend: () => 0, clock });
     expect(d.effect).toBe('ask');
     expect(d.determiningRules).toEqual(['ask-above-50', 'ask-unverified']);
-    expect(d.reasons.map((r) => r.message)).toContain('your approval limit: the total $92.40 is above $50.00 (rule `ask-above-50`)');
+    expect(d.reasons.map((r) => r.message)).toContain(
+      'your approval limit: the total $92.40 is above $50.00 (rule `ask-above-50`)',
+    );
     expect(d.remedies).toContain('your approval, or a total of at most $50.00 (rule `ask-above-50`)');
     expect(d.decidedAt).toBe('2026-03-10T12:00:00.000Z');
   });
 
   it('reports shadow policies as shadow reasons without changing the answer', () => {
-    const strict = loadPolicy('version: 1\nname: strict\ntimezone: UTC\nrules:\n  - id: no-orders\n    effect: deny\n    when: { action: order }\n');
-    const d = decide(policy, parsePolicyRequest({ ...base, vendor: { ...base.vendor, verified: true }, amount: { amountMinor: 1000, currency: 'USD' } }), {
-      spend: () => 0,
-      clock,
-      shadow: [strict],
-    });
+    const strict = loadPolicy(
+      'version: 1\nname: strict\ntimezone: UTC\nrules:\n  - id: no-orders\n    effect: deny\n    when: { action: order }\n',
+    );
+    const d = decide(
+      policy,
+      parsePolicyRequest({
+        ...base,
+        vendor: { ...base.vendor, verified: true },
+        amount: { amountMinor: 1000, currency: 'USD' },
+      }),
+      {
+        spend: () => 0,
+        clock,
+        shadow: [strict],
+      },
+    );
     expect(d.effect).toBe('allow');
-    expect(d.reasons.filter((r) => r.shadow).map((r) => r.ruleId)).toEqual(expect.arrayContaining(['no-orders', 'shadow-policy']));
+    expect(d.reasons.filter((r) => r.shadow).map((r) => r.ruleId)).toEqual(
+      expect.arrayContaining(['no-orders', 'shadow-policy']),
+    );
     expect(d.reasons.find((r) => r.ruleId === 'shadow-policy')?.message).toContain('would deny');
   });
 
   it('evaluates a shadow file as if enforced when it runs alongside, and enforces nothing on its own', () => {
-    const trial = loadPolicy('version: 1\nname: trial\nshadow: true\ntimezone: UTC\nrules:\n  - id: allow-all\n    effect: allow\n');
-    const req = parsePolicyRequest({ ...base, vendor: { ...base.vendor, verified: true }, amount: { amountMinor: 1000, currency: 'USD' } });
+    const trial = loadPolicy(
+      'version: 1\nname: trial\nshadow: true\ntimezone: UTC\nrules:\n  - id: allow-all\n    effect: allow\n',
+    );
+    const req = parsePolicyRequest({
+      ...base,
+      vendor: { ...base.vendor, verified: true },
+      amount: { amountMinor: 1000, currency: 'USD' },
+    });
     const alone = decide(trial, req, { clock });
     expect(alone.effect).toBe('deny');
     expect(alone.reasons.find((r) => r.ruleId === 'allow-all')).toMatchObject({ shadow: true });
     const d = decide(policy, req, { spend: () => 0, clock, shadow: [trial] });
     expect(d.effect).toBe('allow');
-    expect(d.reasons.find((r) => r.ruleId === 'shadow-policy')?.message).toBe('shadow policy `trial` would allow this (not enforced)');
+    expect(d.reasons.find((r) => r.ruleId === 'shadow-policy')?.message).toBe(
+      'shadow policy `trial` would allow this (not enforced)',
+    );
   });
 
   it('rejects a malformed request with a coded error', () => {
-    expect(() => parsePolicyRequest({ ...base, approved: true })).toThrow(expect.objectContaining({ code: 'ERR_POLICY_REQUEST_INVALID' }));
-    expect(() => parsePolicyRequest({ ...base, amount: { amountMinor: 92.4, currency: 'USD' } })).toThrow(expect.objectContaining({ code: 'ERR_POLICY_REQUEST_INVALID' }));
+    expect(() => parsePolicyRequest({ ...base, approved: true })).toThrow(
+      expect.objectContaining({ code: 'ERR_POLICY_REQUEST_INVALID' }),
+    );
+    expect(() => parsePolicyRequest({ ...base, amount: { amountMinor: 92.4, currency: 'USD' } })).toThrow(
+      expect.objectContaining({ code: 'ERR_POLICY_REQUEST_INVALID' }),
+    );
   });
 });

@@ -1,6 +1,13 @@
 import { FixedClock } from '@steward/protocol';
 import { describe, expect, it } from 'vitest';
-import { decide, dryRun, lintPolicy, loadPolicy, type PolicyRequest, type RecordedDecision } from '../src/index.ts';
+import {
+  decide,
+  dryRun,
+  lintPolicy,
+  loadPolicy,
+  type PolicyRequest,
+  type RecordedDecision,
+} from '../src/index.ts';
 
 const HEAD = 'version: 1\nname: p\ntimezone: UTC\n';
 const CURRENT = loadPolicy(
@@ -18,15 +25,26 @@ const req = (amountMinor: number): PolicyRequest => ({
   counters: {},
 });
 const clock = new FixedClock(Date.parse('2026-03-10T12:00:00Z'));
-const recorded: RecordedDecision[] = [2000, 7000, 15000].map((a) => ({ request: req(a), decision: decide(CURRENT, req(a), { clock }) }));
+const recorded: RecordedDecision[] = [2000, 7000, 15000].map((a) => ({
+  request: req(a),
+  decision: decide(CURRENT, req(a), { clock }),
+}));
 
 describe('dryRun', () => {
   it('lists only the decisions that would change, with direction and reasons', () => {
-    const candidate = loadPolicy(CURRENT.source.replace('above: 50.00 USD', 'above: 80.00 USD'), 'candidate.yaml');
+    const candidate = loadPolicy(
+      CURRENT.source.replace('above: 50.00 USD', 'above: 80.00 USD'),
+      'candidate.yaml',
+    );
     const report = dryRun(candidate, recorded);
     expect(report).toMatchObject({ total: 3, unchanged: 2, candidateVersion: candidate.version });
     expect(report.changed).toHaveLength(1);
-    expect(report.changed[0]).toMatchObject({ index: 1, direction: 'looser', before: { effect: 'ask' }, after: { effect: 'allow' } });
+    expect(report.changed[0]).toMatchObject({
+      index: 1,
+      direction: 'looser',
+      before: { effect: 'ask' },
+      after: { effect: 'allow' },
+    });
     expect(report.changed[0]?.why).toEqual(['this order matches (rule `allow-orders`)']);
   });
 
@@ -70,11 +88,21 @@ describe('lintPolicy', () => {
   });
 
   it('reports what the candidate allows that the current policy asks about or denies', () => {
-    const candidate = loadPolicy(CURRENT.source.replace('limit: 100.00 USD', 'limit: 1000.00 USD').replace('above: 50.00 USD', 'above: 500.00 USD'));
-    const findings = lintPolicy(candidate, { current: CURRENT, recorded }).filter((f) => f.code === 'loosens');
+    const candidate = loadPolicy(
+      CURRENT.source
+        .replace('limit: 100.00 USD', 'limit: 1000.00 USD')
+        .replace('above: 50.00 USD', 'above: 500.00 USD'),
+    );
+    const findings = lintPolicy(candidate, { current: CURRENT, recorded }).filter(
+      (f) => f.code === 'loosens',
+    );
     expect(findings).toHaveLength(2);
-    expect(findings[0]?.message).toContain('the current policy says ask (ask-big), the candidate says allow (allow-orders)');
+    expect(findings[0]?.message).toContain(
+      'the current policy says ask (ask-big), the candidate says allow (allow-orders)',
+    );
     expect(findings[1]?.message).toContain('the current policy says deny (cap)');
-    expect(lintPolicy(CURRENT, { current: CURRENT, recorded }).filter((f) => f.code === 'loosens')).toEqual([]);
+    expect(lintPolicy(CURRENT, { current: CURRENT, recorded }).filter((f) => f.code === 'loosens')).toEqual(
+      [],
+    );
   });
 });

@@ -78,7 +78,9 @@ describe('SpendLedger', () => {
     ledger.commit(b.reservation!.reservationId);
     clock.advance(3_600_000);
     // The second 60.00 reservation has expired by now too: only committed money still counts.
-    expect(ledger.spent({ budgetId: 'month-cap', currency: 'USD', sinceMs: 0, nowMs: clock.now() })).toBe(3000);
+    expect(ledger.spent({ budgetId: 'month-cap', currency: 'USD', sinceMs: 0, nowMs: clock.now() })).toBe(
+      3000,
+    );
   });
 
   it('starts a fresh calendar month in the policy time zone', () => {
@@ -86,7 +88,9 @@ describe('SpendLedger', () => {
     const r = ledger.decideAndReserve(policy, order(9000, '2026-03-31T21:30:00Z'));
     ledger.commit(r.reservation!.reservationId);
     // 22:30 UTC on 31 March is already 1 April 00:30 in Berlin (CEST, UTC+2).
-    expect(ledger.decideAndReserve(policy, order(9000, '2026-03-31T22:30:00Z')).decision.effect).toBe('allow');
+    expect(ledger.decideAndReserve(policy, order(9000, '2026-03-31T22:30:00Z')).decision.effect).toBe(
+      'allow',
+    );
     expect(ledger.decideAndReserve(policy, order(9000, '2026-03-31T21:45:00Z')).decision.effect).toBe('deny');
   });
 
@@ -94,9 +98,13 @@ describe('SpendLedger', () => {
     const ledger = new SpendLedger(store, { clock });
     const r = ledger.decideAndReserve(policy, order(1000)).reservation!;
     ledger.release(r.reservationId);
-    expect(() => ledger.commit(r.reservationId)).toThrow(expect.objectContaining({ code: 'ERR_POLICY_RESERVATION_STATE' }));
+    expect(() => ledger.commit(r.reservationId)).toThrow(
+      expect.objectContaining({ code: 'ERR_POLICY_RESERVATION_STATE' }),
+    );
     expect(() => ledger.release('nope')).toThrow(PolicyError);
-    expect(() => ledger.release('nope')).toThrow(expect.objectContaining({ code: 'ERR_POLICY_RESERVATION_NOT_FOUND' }));
+    expect(() => ledger.release('nope')).toThrow(
+      expect.objectContaining({ code: 'ERR_POLICY_RESERVATION_NOT_FOUND' }),
+    );
     expect(ledger.release(r.reservationId).state).toBe('released');
   });
 
@@ -107,7 +115,9 @@ describe('SpendLedger', () => {
     const over = ledger.decideAndReserve(askPolicy, order(2000));
     expect(over.decision.effect).toBe('ask');
     expect(over.reservation).toBeUndefined();
-    expect(ledger.decideAndReserve(askPolicy, order(2000), { approved: true }).reservation?.state).toBe('reserved');
+    expect(ledger.decideAndReserve(askPolicy, order(2000), { approved: true }).reservation?.state).toBe(
+      'reserved',
+    );
     const denied = ledger.decideAndReserve(policy, order(2000), { approved: true });
     expect(denied.decision.effect).toBe('deny');
     expect(denied.reservation).toBeUndefined();
@@ -117,17 +127,27 @@ describe('SpendLedger', () => {
     const dbPath = join(dir, 'steward.db');
     const worker = fileURLToPath(new URL('./fixtures/ledger-worker.ts', import.meta.url));
     const children: ChildProcess[] = [0, 1].map(() =>
-      fork(worker, [dbPath, CAP_POLICY, JSON.stringify(order(9000))], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+      fork(worker, [dbPath, CAP_POLICY, JSON.stringify(order(9000))], {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
     );
-    await Promise.all(children.map((c) => new Promise<void>((resolve) => c.once('message', () => resolve()))));
+    await Promise.all(
+      children.map((c) => new Promise<void>((resolve) => c.once('message', () => resolve()))),
+    );
     const results = children.map(
-      (c) => new Promise<{ effect: string; reserved: boolean }>((resolve) => c.once('message', (m) => resolve(m as { effect: string; reserved: boolean }))),
+      (c) =>
+        new Promise<{ effect: string; reserved: boolean }>((resolve) =>
+          c.once('message', (m) => resolve(m as { effect: string; reserved: boolean })),
+        ),
     );
     for (const c of children) c.send('go');
     const answers = await Promise.all(results);
     expect(answers.map((a) => a.effect).sort()).toEqual(['allow', 'deny']);
     expect(answers.filter((a) => a.reserved)).toHaveLength(1);
-    const total = store.db.prepare('SELECT COUNT(*) AS n, SUM(amount_minor) AS s FROM policy_ledger').get() as { n: number; s: number };
+    const total = store.db
+      .prepare('SELECT COUNT(*) AS n, SUM(amount_minor) AS s FROM policy_ledger')
+      .get() as { n: number; s: number };
     expect(total).toEqual({ n: 1, s: 9000 });
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { loadPolicy, MAX_POLICY_BYTES, parsePolicy, PolicyError, validatePolicy, type PolicyIssue } from '../src/index.ts';
+import {
+  loadPolicy,
+  MAX_POLICY_BYTES,
+  parsePolicy,
+  PolicyError,
+  validatePolicy,
+  type PolicyIssue,
+} from '../src/index.ts';
 
 const HEAD = 'version: 1\nname: t\ntimezone: Europe/Berlin\n';
 
@@ -16,11 +23,16 @@ function issuesOf(source: string, code = 'ERR_POLICY_INVALID'): readonly PolicyI
 
 describe('parse stage', () => {
   it('refuses a file over the byte cap before parsing it', () => {
-    expect(() => parsePolicy(HEAD + '#'.repeat(MAX_POLICY_BYTES))).toThrow(expect.objectContaining({ code: 'ERR_POLICY_TOO_LARGE' }));
+    expect(() => parsePolicy(HEAD + '#'.repeat(MAX_POLICY_BYTES))).toThrow(
+      expect.objectContaining({ code: 'ERR_POLICY_TOO_LARGE' }),
+    );
   });
 
   it('refuses a YAML alias bomb', () => {
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)].join('\n');
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x]',
+      ...'bcdefgh'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`),
+    ].join('\n');
     expect(() => parsePolicy(bomb)).toThrow(expect.objectContaining({ code: 'ERR_POLICY_YAML_ALIASES' }));
   });
 
@@ -40,20 +52,38 @@ describe('validate stage', () => {
   it('rejects an unknown field at its line and column, with a did-you-mean hint', () => {
     const issues = issuesOf(HEAD + 'rules:\n  - id: ask-big\n    effect: ask\n    wehn: { action: order }\n');
     expect(issues).toEqual([
-      { file: 'test.yaml', line: 7, col: 5, path: 'rules.0.wehn', message: 'unknown field `wehn`', hint: 'did you mean `when`?' },
+      {
+        file: 'test.yaml',
+        line: 7,
+        col: 5,
+        path: 'rules.0.wehn',
+        message: 'unknown field `wehn`',
+        hint: 'did you mean `when`?',
+      },
     ]);
   });
 
   it('rejects an unknown enum value with a hint', () => {
     const issues = issuesOf(HEAD + 'rules:\n  - id: a\n    effect: alow\n');
-    expect(issues[0]).toMatchObject({ line: 6, col: 13, path: 'rules.0.effect', hint: 'did you mean `allow`?' });
+    expect(issues[0]).toMatchObject({
+      line: 6,
+      col: 13,
+      path: 'rules.0.effect',
+      hint: 'did you mean `allow`?',
+    });
   });
 
   it('rejects a rule naming a budget that does not exist', () => {
     const issues = issuesOf(
-      HEAD + 'budgets:\n  - id: groceries-month\n    limit: 600.00 USD\n    per: month\nrules:\n  - id: a\n    effect: deny\n    when: { overBudget: grocery-month }\n',
+      HEAD +
+        'budgets:\n  - id: groceries-month\n    limit: 600.00 USD\n    per: month\nrules:\n  - id: a\n    effect: deny\n    when: { overBudget: grocery-month }\n',
     );
-    expect(issues[0]).toMatchObject({ line: 11, path: 'rules.0.when.overBudget', message: 'no budget has id `grocery-month`', hint: 'did you mean `groceries-month`?' });
+    expect(issues[0]).toMatchObject({
+      line: 11,
+      path: 'rules.0.when.overBudget',
+      message: 'no budget has id `grocery-month`',
+      hint: 'did you mean `groceries-month`?',
+    });
   });
 
   it('rejects money without a currency, floats with too many decimals, and bad time zones', () => {
@@ -69,8 +99,14 @@ describe('validate stage', () => {
   });
 
   it('rejects duplicate ids and the reserved default-deny id', () => {
-    const issues = issuesOf(HEAD + 'rules:\n  - id: a\n    effect: allow\n  - id: a\n    effect: deny\n  - id: default-deny\n    effect: deny\n');
-    expect(issues.map((i) => i.message)).toEqual(['id `a` is already used by rules.0', '`default-deny` is reserved for the default deny']);
+    const issues = issuesOf(
+      HEAD +
+        'rules:\n  - id: a\n    effect: allow\n  - id: a\n    effect: deny\n  - id: default-deny\n    effect: deny\n',
+    );
+    expect(issues.map((i) => i.message)).toEqual([
+      'id `a` is already used by rules.0',
+      '`default-deny` is reserved for the default deny',
+    ]);
   });
 
   it('rejects tests expecting rules that do not exist and relay on anything but email', () => {

@@ -6,7 +6,8 @@ import { openStore, type Store } from '@steward/store';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS, PolicyVersions } from '../src/index.ts';
 
-const V1 = 'version: 1\nname: home\ntimezone: UTC\nrules:\n  - id: allow-orders\n    effect: allow\n    when: { action: order }\n';
+const V1 =
+  'version: 1\nname: home\ntimezone: UTC\nrules:\n  - id: allow-orders\n    effect: allow\n    when: { action: order }\n';
 const V2 = V1.replace('effect: allow', 'effect: ask');
 
 let dir: string;
@@ -23,7 +24,9 @@ afterEach(() => {
 
 describe('PolicyVersions', () => {
   it('has no active policy until one is applied', () => {
-    expect(() => new PolicyVersions(store).active()).toThrow(expect.objectContaining({ code: 'ERR_POLICY_NO_ACTIVE' }));
+    expect(() => new PolicyVersions(store).active()).toThrow(
+      expect.objectContaining({ code: 'ERR_POLICY_NO_ACTIVE' }),
+    );
   });
 
   it('applies, lists history newest first, and returns the audit event', () => {
@@ -31,7 +34,11 @@ describe('PolicyVersions', () => {
     const a = versions.apply(V1, { file: 'home.yaml', message: 'first' });
     const b = versions.apply(V2, { file: 'home.yaml', message: 'ask for every order' });
     expect(AuditEvent.parse(b.event)).toEqual(b.event);
-    expect(b.event).toMatchObject({ type: 'policy.applied', policyVersion: b.policy.version, data: { previousVersion: a.policy.version, seq: 2 } });
+    expect(b.event).toMatchObject({
+      type: 'policy.applied',
+      policyVersion: b.policy.version,
+      data: { previousVersion: a.policy.version, seq: 2 },
+    });
     expect(versions.history().map((e) => [e.seq, e.message, e.kind])).toEqual([
       [2, 'ask for every order', 'apply'],
       [1, 'first', 'apply'],
@@ -65,10 +72,16 @@ describe('PolicyVersions', () => {
     const a = versions.apply(V1, { message: 'first' });
     versions.apply(V2, { message: 'second' });
     const back = versions.rollback(1, 'too strict');
-    expect(back.event).toMatchObject({ type: 'policy.rolled_back', policyVersion: a.policy.version, data: { restoredSeq: 1 } });
+    expect(back.event).toMatchObject({
+      type: 'policy.rolled_back',
+      policyVersion: a.policy.version,
+      data: { restoredSeq: 1 },
+    });
     expect(back.entry).toMatchObject({ seq: 3, kind: 'rollback', restoredSeq: 1 });
     expect(versions.active().policy.version).toBe(a.policy.version);
-    expect(() => versions.rollback(99)).toThrow(expect.objectContaining({ code: 'ERR_POLICY_VERSION_NOT_FOUND' }));
+    expect(() => versions.rollback(99)).toThrow(
+      expect.objectContaining({ code: 'ERR_POLICY_VERSION_NOT_FOUND' }),
+    );
   });
 
   it('keeps a shadow file apart from the enforced policy', () => {

@@ -39,12 +39,19 @@ function readPolicyFile(path: string): string {
   try {
     size = statSync(path).size;
   } catch (cause) {
-    throw new PolicyError('ERR_POLICY_FILE_UNREADABLE', `cannot read policy file \`${path}\``, { cause, details: { file: path } });
+    throw new PolicyError('ERR_POLICY_FILE_UNREADABLE', `cannot read policy file \`${path}\``, {
+      cause,
+      details: { file: path },
+    });
   }
   if (size > MAX_POLICY_BYTES) {
-    throw new PolicyError('ERR_POLICY_TOO_LARGE', `policy \`${path}\` is ${size} bytes, more than the ${MAX_POLICY_BYTES} allowed`, {
-      details: { file: path, bytes: size, max: MAX_POLICY_BYTES },
-    });
+    throw new PolicyError(
+      'ERR_POLICY_TOO_LARGE',
+      `policy \`${path}\` is ${size} bytes, more than the ${MAX_POLICY_BYTES} allowed`,
+      {
+        details: { file: path, bytes: size, max: MAX_POLICY_BYTES },
+      },
+    );
   }
   return readFileSync(path, 'utf8');
 }
@@ -56,7 +63,8 @@ function loadFile(path: string): CompiledPolicy {
     return loadPolicy(readPolicyFile(path), name);
   } catch (error) {
     if (error instanceof PolicyError) {
-      for (const i of error.issues) process.stderr.write(`${i.file}:${i.line}:${i.col}: ${i.message}${i.hint ? ` (${i.hint})` : ''}\n`);
+      for (const i of error.issues)
+        process.stderr.write(`${i.file}:${i.line}:${i.col}: ${i.message}${i.hint ? ` (${i.hint})` : ''}\n`);
     }
     throw error;
   }
@@ -74,7 +82,10 @@ function policyFiles(args: string[]): string[] {
   };
   for (const t of targets) {
     const p = resolve(t);
-    if (!existsSync(p)) throw new PolicyError('ERR_POLICY_FILE_UNREADABLE', `no such policy file or directory \`${t}\``, { details: { file: t } });
+    if (!existsSync(p))
+      throw new PolicyError('ERR_POLICY_FILE_UNREADABLE', `no such policy file or directory \`${t}\``, {
+        details: { file: t },
+      });
     walk(p);
   }
   return files;
@@ -93,23 +104,36 @@ function sourceOf(versions: PolicyVersions, ref: string): { source: string; name
 
 /** `steward policy lint|test|diff|apply|history|rollback|dry-run`. */
 export function register(program: Command, ctx: CliContext): void {
-  const policy = program.command('policy').description('check, test, apply and roll back your trust policies');
+  const policy = program
+    .command('policy')
+    .description('check, test, apply and roll back your trust policies');
 
   policy
     .command('lint')
-    .description('validate a policy file and report rules that never match, shadowed rules, allows without a budget, and what it loosens compared with the active policy')
+    .description(
+      'validate a policy file and report rules that never match, shadowed rules, allows without a budget, and what it loosens compared with the active policy',
+    )
     .argument('<file>', 'the candidate policy (YAML)')
     .option('--inputs <file>', 'recorded decision inputs (JSON) to compare on')
     .option('--json', 'print findings as JSON')
     .action((file: string, opts: { inputs?: string; json?: boolean }) => {
       const candidate = loadFile(resolve(file));
       const recorded = opts.inputs ? readInputs(opts.inputs) : [];
-      const current = existsSync(ctx.dbPath) ? withVersions(ctx, (v) => (v.history(1).length > 0 ? v.active().policy : undefined)) : undefined;
+      const current = existsSync(ctx.dbPath)
+        ? withVersions(ctx, (v) => (v.history(1).length > 0 ? v.active().policy : undefined))
+        : undefined;
       const findings = lintPolicy(candidate, { current, recorded });
       if (opts.json) out(JSON.stringify(findings, null, 2));
       else {
-        for (const f of findings) out(`${candidate.file}${f.line ? `:${f.line}:${f.col ?? 0}` : ''}: ${f.severity} ${f.code}: ${f.message}`);
-        out(findings.length === 0 ? `${candidate.file}: ok (version ${candidate.version.slice(0, 12)})` : `${findings.length} finding${findings.length === 1 ? '' : 's'}`);
+        for (const f of findings)
+          out(
+            `${candidate.file}${f.line ? `:${f.line}:${f.col ?? 0}` : ''}: ${f.severity} ${f.code}: ${f.message}`,
+          );
+        out(
+          findings.length === 0
+            ? `${candidate.file}: ok (version ${candidate.version.slice(0, 12)})`
+            : `${findings.length} finding${findings.length === 1 ? '' : 's'}`,
+        );
       }
       if (findings.some((f) => f.severity === 'error')) process.exitCode = 1;
     });
@@ -122,7 +146,17 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--json', 'print the reports as JSON')
     .action((files: string[], opts: { failUncovered?: boolean; json?: boolean }) => {
       const reports = policyFiles(files).map((f) => runPolicyTests(loadFile(f)));
-      if (opts.json) out(JSON.stringify(reports.map((r) => ({ ...r, results: r.results.map(({ name, passed, failures }) => ({ name, passed, failures })) })), null, 2));
+      if (opts.json)
+        out(
+          JSON.stringify(
+            reports.map((r) => ({
+              ...r,
+              results: r.results.map(({ name, passed, failures }) => ({ name, passed, failures })),
+            })),
+            null,
+            2,
+          ),
+        );
       let failed = 0;
       let uncovered = 0;
       for (const r of reports) {
@@ -135,22 +169,39 @@ export function register(program: Command, ctx: CliContext): void {
           }
         }
         uncovered += r.uncovered.length;
-        if (!opts.json) out(`  coverage: ${r.covered.length}/${r.covered.length + r.uncovered.length} rules${r.uncovered.length ? `; untested: ${r.uncovered.join(', ')}` : ''}`);
+        if (!opts.json)
+          out(
+            `  coverage: ${r.covered.length}/${r.covered.length + r.uncovered.length} rules${r.uncovered.length ? `; untested: ${r.uncovered.join(', ')}` : ''}`,
+          );
       }
-      if (failed > 0) throw new PolicyError('ERR_POLICY_TESTS_FAILED', `${failed} policy test${failed === 1 ? '' : 's'} failed`, { details: { failed } });
+      if (failed > 0)
+        throw new PolicyError(
+          'ERR_POLICY_TESTS_FAILED',
+          `${failed} policy test${failed === 1 ? '' : 's'} failed`,
+          { details: { failed } },
+        );
       if (opts.failUncovered && uncovered > 0) {
-        throw new PolicyError('ERR_POLICY_TESTS_UNCOVERED', `${uncovered} rule${uncovered === 1 ? ' is' : 's are'} exercised by no test`, { details: { uncovered } });
+        throw new PolicyError(
+          'ERR_POLICY_TESTS_UNCOVERED',
+          `${uncovered} rule${uncovered === 1 ? ' is' : 's are'} exercised by no test`,
+          { details: { uncovered } },
+        );
       }
     });
 
   policy
     .command('diff')
-    .description('show the YAML diff between two versions or files (one argument: the active policy against it)')
+    .description(
+      'show the YAML diff between two versions or files (one argument: the active policy against it)',
+    )
     .argument('<from>', 'a version number, content hash prefix, or file')
     .argument('[to]', 'a version number, content hash prefix, or file')
     .action((from: string, to: string | undefined) => {
       withVersions(ctx, (versions) => {
-        const [a, b] = to === undefined ? [{ source: versions.active().policy.source, name: 'active' }, sourceOf(versions, from)] : [sourceOf(versions, from), sourceOf(versions, to)];
+        const [a, b] =
+          to === undefined
+            ? [{ source: versions.active().policy.source, name: 'active' }, sourceOf(versions, from)]
+            : [sourceOf(versions, from), sourceOf(versions, to)];
         const text = diffSources(a.source, b.source, a.name, b.name);
         out(text.trimEnd());
       });
@@ -166,9 +217,15 @@ export function register(program: Command, ctx: CliContext): void {
       const path = resolve(file);
       loadFile(path); // print located problems before anything is stored
       withVersions(ctx, (versions) => {
-        const change = versions.apply(readPolicyFile(path), { file: relative(process.cwd(), path) || path, message: opts.message });
+        const change = versions.apply(readPolicyFile(path), {
+          file: relative(process.cwd(), path) || path,
+          message: opts.message,
+        });
         if (opts.json) out(JSON.stringify(change.event, null, 2));
-        else out(`applied ${change.policy.name} as version ${change.entry.seq} (${change.entry.version.slice(0, 12)})${change.previous ? `, replacing version ${change.previous.seq}` : ''}`);
+        else
+          out(
+            `applied ${change.policy.name} as version ${change.entry.seq} (${change.entry.version.slice(0, 12)})${change.previous ? `, replacing version ${change.previous.seq}` : ''}`,
+          );
       });
     });
 
@@ -196,13 +253,18 @@ export function register(program: Command, ctx: CliContext): void {
       withVersions(ctx, (versions) => {
         const change = versions.rollback(ref, opts.message);
         if (opts.json) out(JSON.stringify(change.event, null, 2));
-        else out(`rolled back to version ${change.entry.restoredSeq ?? '?'}; active is now version ${change.entry.seq} (${change.entry.version.slice(0, 12)})`);
+        else
+          out(
+            `rolled back to version ${change.entry.restoredSeq ?? '?'}; active is now version ${change.entry.seq} (${change.entry.version.slice(0, 12)})`,
+          );
       });
     });
 
   policy
     .command('dry-run')
-    .description('evaluate a candidate policy against recorded decision inputs and show which decisions would change')
+    .description(
+      'evaluate a candidate policy against recorded decision inputs and show which decisions would change',
+    )
     .argument('<file>', 'the candidate policy (YAML)')
     .requiredOption('--inputs <file>', 'recorded inputs: a JSON array of { request, decision, spent? }')
     .option('--json', 'print the report as JSON')
@@ -213,10 +275,14 @@ export function register(program: Command, ctx: CliContext): void {
         out(JSON.stringify(report, null, 2));
         return;
       }
-      out(`${report.total} recorded decisions: ${report.unchanged} unchanged, ${report.changed.length} would change`);
+      out(
+        `${report.total} recorded decisions: ${report.unchanged} unchanged, ${report.changed.length} would change`,
+      );
       for (const c of report.changed) {
         const r = c.request;
-        out(`  #${c.index + 1} ${r.action}${r.category ? ` ${r.category}` : ''} ${r.vendor.origin}: ${c.before.effect} → ${c.after.effect} (${c.direction})`);
+        out(
+          `  #${c.index + 1} ${r.action}${r.category ? ` ${r.category}` : ''} ${r.vendor.origin}: ${c.before.effect} → ${c.after.effect} (${c.direction})`,
+        );
         for (const w of c.why) out(`      ${w}`);
       }
     });
@@ -227,7 +293,10 @@ function readInputs(path: string): RecordedDecision[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new PolicyError('ERR_POLICY_FILE_UNREADABLE', `cannot read recorded inputs \`${path}\``, { cause, details: { file: path } });
+    throw new PolicyError('ERR_POLICY_FILE_UNREADABLE', `cannot read recorded inputs \`${path}\``, {
+      cause,
+      details: { file: path },
+    });
   }
   return parseRecordedDecisions(parseJson(text, { maxBytes: 50 * 1024 * 1024, maxDepth: 32 }));
 }

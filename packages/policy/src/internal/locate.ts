@@ -43,7 +43,8 @@ export function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): st
   let current: z.ZodType[] = [schema];
   const unwrap = (s: z.ZodType): z.ZodType[] => {
     const d = defOf(s);
-    if ((d.type === 'optional' || d.type === 'default' || d.type === 'nullable') && d.innerType) return unwrap(d.innerType);
+    if ((d.type === 'optional' || d.type === 'default' || d.type === 'nullable') && d.innerType)
+      return unwrap(d.innerType);
     if (d.type === 'pipe' && d.in) return unwrap(d.in);
     if (d.type === 'union' && d.options) return d.options.flatMap(unwrap);
     return [s];
@@ -65,7 +66,8 @@ export function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): st
     const next: z.ZodType[] = [];
     for (const s of flat) {
       const d = defOf(s);
-      if (d.type === 'object' && d.shape && typeof step === 'string' && d.shape[step]) next.push(d.shape[step]);
+      if (d.type === 'object' && d.shape && typeof step === 'string' && d.shape[step])
+        next.push(d.shape[step]);
       if (d.type === 'array' && d.element && typeof step === 'number') next.push(d.element);
       if (d.type === 'record' && d.valueType) next.push(d.valueType);
     }

@@ -48,7 +48,14 @@ export function localParts(ms: number, tz: string): LocalParts {
 function offsetMs(ms: number, tz: string): number {
   const parts = formatter(tz).formatToParts(ms);
   const get = (t: string) => Number(parts.find((x) => x.type === t)?.value ?? 0);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const asUtc = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  );
   return asUtc - Math.floor(ms / 1000) * 1000;
 }
 
@@ -63,7 +70,11 @@ export function localMidnight(year: number, month: number, day: number, tz: stri
 /** A spending window: how long, and whether it follows the calendar or ends now. */
 export type WindowPer = 'day' | 'week' | 'month';
 
-const ROLLING_MS: Record<WindowPer, number> = { day: 86_400_000, week: 7 * 86_400_000, month: 30 * 86_400_000 };
+const ROLLING_MS: Record<WindowPer, number> = {
+  day: 86_400_000,
+  week: 7 * 86_400_000,
+  month: 30 * 86_400_000,
+};
 
 interface CachedWindow {
   start: number;
