@@ -9,7 +9,8 @@ import type { ManifestSignatureStatus } from './manifest.ts';
 export interface DisclosureOptions {
   /** Date (`YYYY-MM-DD`) the graph is read at. */
   asOf: string;
-  signature: ManifestSignatureStatus;
+  /** What checking the maker's signature found. Default: `unchecked` if signed, else `unsigned`. */
+  signature?: ManifestSignatureStatus;
   /** Most companies named per group before "and N more". Default 8. */
   maxNamed?: number;
 }
@@ -55,12 +56,15 @@ export function renderDisclosure(manifest: AgentManifest, graph: AffiliationGrap
       (operator.name === maker.name ? '' : `, run by ${operator.name}`) +
       `, and uses a model from ${modelProvider.name}${model}.`,
   );
+  const signature = options.signature ?? (manifest.signature === undefined ? 'unsigned' : 'unchecked');
   lines.push(
-    options.signature === 'verified'
+    signature === 'verified'
       ? `${maker.name} signed this description, and the signature checks out with the key you trust.`
-      : options.signature === 'unsigned'
+      : signature === 'unsigned'
         ? `${maker.name} has not signed this description: it is what your configuration says.`
-        : `Warning: the signature on this description does not check out with the key you trust. Do not rely on it.`,
+        : signature === 'unchecked'
+          ? `${maker.name} signed this description, but no key of ${maker.name} is trusted yet, so the signature was not checked.`
+          : `Warning: the signature on this description does not check out with the key you trust. Do not rely on it.`,
   );
   const seen = new Set<string>();
   const parties: [string, EntityRef][] = [

@@ -4,8 +4,8 @@ import { CompactSign, flattenedVerify, importJWK, type JWK } from 'jose';
 import { AgentManifest, MessageType, parseJson, parseStrict } from '@steward/protocol';
 import { ProvenanceError } from '../errors.ts';
 
-/** What checking a manifest's signature found. */
-export type ManifestSignatureStatus = 'verified' | 'unsigned' | 'invalid';
+/** What checking a manifest's signature found (`unchecked`: signed, but no maker key is trusted). */
+export type ManifestSignatureStatus = 'verified' | 'unsigned' | 'unchecked' | 'invalid';
 
 /**
  * Parses an agent provenance manifest with the strict protocol schema
@@ -94,9 +94,13 @@ export async function verifyManifest(manifest: AgentManifest, publicJwk: JWK): P
   }
 }
 
-/** Checks the signature and says what was found, for showing; never throws for a bad signature. */
+/**
+ * Checks the signature and says what was found, for showing; never throws for a bad signature.
+ * Without a trusted key a signed manifest is `unchecked`, never `verified`.
+ */
 export async function checkManifestSignature(manifest: AgentManifest, publicJwk: JWK | undefined): Promise<ManifestSignatureStatus> {
-  if (manifest.signature === undefined || publicJwk === undefined) return manifest.signature === undefined ? 'unsigned' : 'invalid';
+  if (manifest.signature === undefined) return 'unsigned';
+  if (publicJwk === undefined) return 'unchecked';
   try {
     await verifyManifest(manifest, publicJwk);
     return 'verified';

@@ -63,6 +63,7 @@ describe('signManifest / verifyManifest', () => {
     expect(await checkManifestSignature(manifest, vector.public_jwk)).toBe('unsigned');
     expect(await checkManifestSignature({ ...signed, agent: { name: 'x', version: '1' } }, vector.public_jwk)).toBe('invalid');
     expect(await checkManifestSignature(signed, vector.public_jwk)).toBe('verified');
+    expect(await checkManifestSignature(signed, undefined)).toBe('unchecked');
   });
 });
 
@@ -99,5 +100,7 @@ describe('renderDisclosure', () => {
     expect(now).toMatch(/Walmart Inc\. owns (Flipkart|Sam's Club)/);
     expect(now).not.toContain('Asda');
     expect(renderDisclosure(walmart, g, { asOf: '2020-01-01', signature: 'unsigned' })).toContain('Asda');
+    expect(renderDisclosure({ ...walmart, signature: 'x..y' }, g, { asOf: '2020-01-01' })).toContain('so the signature was not checked');
+    expect(renderDisclosure(walmart, g, { asOf: '2020-01-01' })).toContain('has not signed this description');
   });
 });
