@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore } from '@steward/store';
 import { MIGRATIONS, openProfile, type ProfileError } from '../../src/index.ts';
@@ -63,6 +64,40 @@ describe('profile values', () => {
     expect(h.profile.get('name')).toBeUndefined();
     expect(code(() => h!.profile.remove('phone'))).toBe('ERR_PROFILE_AUDIT_FAILED');
     expect(h.profile.get('phone')?.value).toBe(ALICE.phone);
+  });
+
+  it('property: any value round-trips through encryption, normalised to trimmed NFC', () => {
+    h = harness();
+    const value = fc
+      .string({ unit: 'grapheme', minLength: 1, maxLength: 120 })
+      // eslint-disable-next-line no-control-regex
+      .filter((v) => v.trim().length > 0 && !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(v));
+    fc.assert(
+      fc.property(value, fc.constantFrom('home', 'work', 'x-1'), (v, label) => {
+        h!.profile.set('preferences', v, label);
+        expect(h!.profile.get('preferences', label)?.value).toBe(v.normalize('NFC').trim());
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('property: relay addresses are stable per vendor and differ across vendors and keys', () => {
+    h = harness();
+    const other = harness();
+    try {
+      fc.assert(
+        fc.property(fc.domain(), fc.domain(), (a, b) => {
+          const va = `https://${a}`;
+          const vb = `https://${b}`;
+          expect(h!.profile.relayAddress(va)).toBe(h!.profile.relayAddress(va));
+          expect(h!.profile.relayAddress(va)).not.toBe(other.profile.relayAddress(va));
+          if (new URL(va).origin !== new URL(vb).origin) expect(h!.profile.relayAddress(va)).not.toBe(h!.profile.relayAddress(vb));
+        }),
+        { numRuns: 100 },
+      );
+    } finally {
+      other.close();
+    }
   });
 
   it('rejects malformed values, labels and classes with ERR_PROFILE_VALUE_INVALID', () => {
