@@ -25,3 +25,4 @@ export { HostileVendor, toTagCharacters, sybilProfiles, ATTACKER_JWKS_PATH, REDI
 export { startVendor, startVendorWorld, DEFAULT_BASE_PORT } from './world/start.ts';
 export type { StartVendorOptions, VendorWorldOptions, VendorWorld, RunningVendor } from './world/start.ts';
 export { loadOrCreateKey } from './world/keys.ts';
+export { AffiliationFacts, loadDemoAffiliations, loadDemoManifest, DEMO_AFFILIATIONS_PATH, DEMO_MANIFEST_PATH } from './demo-data.ts';
