@@ -139,6 +139,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
       text,
       ...(pending?.kind === 'model_plan' || pending?.kind === 'model_ask' ? { pending } : {}),
       onViolation: report,
+      defaultCurrency: options.defaultCurrency ?? 'USD',
     });
     switch (end.kind) {
       case 'none':

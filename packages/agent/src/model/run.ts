@@ -15,7 +15,8 @@ import { Category, Id, Money, TaskSpec, type Clock } from '@steward/protocol';
 import type { AgentEvent, ProgressStep } from '../events.ts';
 import { checkResult } from '../internal/check-result.ts';
 import { isoDate, zonedParts } from '../internal/zoned-time.ts';
-import { formatMoney } from '../rules/amount.ts';
+import { findAmount, formatMoney } from '../rules/amount.ts';
+import { normalizeText } from '../rules/parse-task.ts';
 import { reportPlacement } from '../rules/negotiate.ts';
 import {
   AskPersonResult,
@@ -75,6 +76,8 @@ export interface ModelTurnInput {
   conversationId: string;
   text: string;
   pending?: ModelPending;
+  /** Currency of bare amounts in the person's words. Default `USD`. */
+  defaultCurrency?: string;
   onViolation: (v: AgentViolation) => Promise<void>;
 }
 
@@ -226,6 +229,17 @@ export async function* runModelTurn(input: ModelTurnInput): AsyncGenerator<Agent
       yield { type: 'message', mode, text: 'I could not turn that into a task. Could you say it another way?' };
       yield { type: 'done', mode, outcome: 'help' };
       return { kind: 'none' };
+    }
+    // The planner may not widen what the person said: a stated amount caps the planned budget.
+    const personText = planMessages.filter((m) => m.getType() === 'human').map(textOf).join('\n');
+    const said = findAmount(normalizeText(personText), input.defaultCurrency ?? 'USD')?.money;
+    if (said && (!task.budget || task.budget.currency !== said.currency || task.budget.amountMinor > said.amountMinor)) {
+      await onViolation({
+        kind: 'plan_corrected',
+        conversationId,
+        summary: `the planned budget ${task.budget ? formatMoney(task.budget) : '(none)'} did not match the ${formatMoney(said)} the person stated; using ${formatMoney(said)}`,
+      });
+      task = { ...task, budget: said };
     }
     const opened = checkResult(OpenTaskResult, await tools.openTask({ conversationId, task }), 'openTask');
     taskId = opened.taskId;

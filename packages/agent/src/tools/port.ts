@@ -138,6 +138,7 @@ export interface AgentViolation {
     | 'unknown_offer'
     | 'vendor_text_echoed'
     | 'broker_refused'
+    | 'plan_corrected'
     | 'model_call_limit'
     | 'tool_call_limit'
     | 'timeout';

@@ -178,6 +178,17 @@ describe('model mode over a real OpenAI-compatible HTTP server', () => {
     expect(doneOf(events).outcome).toBe('answered');
   });
 
+  it('caps a planned budget at what the person said, and reports the correction', async () => {
+    const broker = new FakeBroker({ offers: [] });
+    const agent = await modelAgent(broker, [
+      { call: [{ name: 'plan_task', args: { ...PLANNED, budget: { amountMinor: 800_000, currency: 'USD' } } }] },
+      { say: 'No vendors.' },
+    ]);
+    await collect(agent.handle('conv-b', GROCERIES));
+    expect(broker.tasks.get('task-1')?.budget).toEqual({ amountMinor: 8000, currency: 'USD' });
+    expect(h.violations.map((v) => v.kind)).toEqual(['plan_corrected']);
+  });
+
   it('refuses counter_offer for a restaurant booking: that tool is not in the set', async () => {
     const broker = new FakeBroker({ offers: [groceryOffer('o-1', 'Trattoria', 9000, { covers: [0] })] });
     const agent = await modelAgent(broker, [
