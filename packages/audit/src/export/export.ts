@@ -110,18 +110,26 @@ export function exportLog(
     exportedAt: options.exportedAt ?? new Date().toISOString(),
   };
   write(`${JSON.stringify(header)}\n`);
-  const rows = log.store.db
-    .prepare('SELECT idx, event FROM audit_leaves WHERE idx < ? ORDER BY idx')
-    .raw()
-    .iterate(cp.size) as Iterable<[number, Buffer]>;
+  const db = log.store.db;
+  // A full scan gains nothing from a large page cache; keep it small so memory stays flat.
+  const cacheSize = db.pragma('cache_size', { simple: true }) as number;
+  db.pragma('cache_size = -2000');
   let buf = '';
-  for (const [idx, event] of rows) {
-    // The stored bytes are the canonical JSON the leaf commits to; written verbatim.
-    buf += `{"index":${idx},"event":${event.toString('utf8')}}\n`;
-    if (buf.length > 1 << 16) {
-      write(buf);
-      buf = '';
+  try {
+    const rows = db
+      .prepare('SELECT idx, event FROM audit_leaves WHERE idx < ? ORDER BY idx')
+      .raw()
+      .iterate(cp.size) as Iterable<[number, Buffer]>;
+    for (const [idx, event] of rows) {
+      // The stored bytes are the canonical JSON the leaf commits to; written verbatim.
+      buf += `{"index":${idx},"event":${event.toString('utf8')}}\n`;
+      if (buf.length > 1 << 16) {
+        write(buf);
+        buf = '';
+      }
     }
+  } finally {
+    db.pragma(`cache_size = ${Math.trunc(cacheSize)}`);
   }
   write(`${buf}{"end":true,"count":${cp.size}}\n`);
   return header;

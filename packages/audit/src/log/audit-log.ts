@@ -17,6 +17,7 @@ import { signCheckpoint, verifyCheckpoint } from '../note/checkpoint.ts';
 import { formatVerifierKey, toVerifier, type NoteSigner, type NoteVerifier } from '../note/keys.ts';
 import { canonicalEvent, isCommitmentType, newSalt, payloadCommitment, searchText } from './event.ts';
 import { MIGRATIONS } from './migrations.ts';
+import { BulkInsert } from '../internal/bulk-insert.ts';
 
 /** How to open the audit log. */
 export interface OpenAuditLogOptions {
@@ -163,6 +164,7 @@ export class AuditLog {
   #closed = false;
   readonly #nodeSource: NodeSource;
   readonly #stmts: ReturnType<typeof prepareStatements>;
+  readonly #bulk: { leaves: BulkInsert; nodes: BulkInsert; search: BulkInsert };
 
   /** Use {@link openAuditLog}. */
   constructor(store: Store, options: OpenAuditLogOptions = {}) {
@@ -182,6 +184,15 @@ export class AuditLog {
         ));
     const db = store.db;
     this.#stmts = prepareStatements(db);
+    this.#bulk = {
+      leaves: new BulkInsert(
+        db,
+        'INSERT INTO audit_leaves (idx, event, type, at_ms, vendor, task_id, decision)',
+        7,
+      ),
+      nodes: new BulkInsert(db, 'INSERT INTO audit_nodes (level, idx, hash)', 3, 64),
+      search: new BulkInsert(db, 'INSERT INTO audit_search (rowid, summary, reasons)', 3),
+    };
     this.#nodeSource = (level, index) => {
       const h = this.#stmts.node.get(level, index) as Buffer | undefined;
       if (!h || h.length !== HASH_SIZE) {
@@ -603,11 +614,14 @@ export class AuditLog {
     let root: Buffer;
     try {
       root = this.store.durably(() => {
+        const leaves: unknown[][] = [];
+        const nodes: unknown[][] = [];
+        const search: unknown[][] = [];
         for (const item of batch) {
           const index = next.size;
           const done: CompletedNode[] = next.append(hashLeafOf(item.bytes));
           const e = item.event;
-          s.insertLeaf.run(
+          leaves.push([
             index,
             item.bytes,
             e.type,
@@ -615,11 +629,11 @@ export class AuditLog {
             e.vendor ?? null,
             e.taskId ?? null,
             e.decision ?? null,
-          );
-          for (const n of done) s.insertNode.run(n.level, n.index, n.hash);
+          ]);
+          for (const n of done) nodes.push([n.level, n.index, n.hash]);
           for (const f of new Set(e.flags ?? [])) s.insertFlag.run(f, index);
           const st = searchText(e);
-          s.insertSearch.run(index, st.summary, st.reasons);
+          search.push([index, st.summary, st.reasons]);
           if (item.payload) s.insertPayload.run(index, item.payload.salt, item.payload.text);
           receipts.push({
             index,
@@ -627,6 +641,9 @@ export class AuditLog {
             ...(item.payload ? { payloadCommitment: item.payload.commitment } : {}),
           });
         }
+        this.#bulk.leaves.run(leaves);
+        this.#bulk.nodes.run(nodes);
+        this.#bulk.search.run(search);
         extra?.();
         const r = next.root();
         s.updateState.run(next.size, r, Buffer.concat(next.hashes));
@@ -881,12 +898,7 @@ function prepareStatements(db: Store['db']) {
     ),
     updateState: db.prepare('UPDATE audit_state SET size = ?, root = ?, frontier = ? WHERE id = 1'),
     maxIdx: db.prepare('SELECT max(idx) FROM audit_leaves').pluck(),
-    insertLeaf: db.prepare(
-      'INSERT INTO audit_leaves (idx, event, type, at_ms, vendor, task_id, decision) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ),
-    insertNode: db.prepare('INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)'),
     insertFlag: db.prepare('INSERT OR IGNORE INTO audit_flags (flag, idx) VALUES (?, ?)'),
-    insertSearch: db.prepare('INSERT INTO audit_search (rowid, summary, reasons) VALUES (?, ?, ?)'),
     insertPayload: db.prepare('INSERT INTO audit_payloads (idx, salt, payload) VALUES (?, ?, ?)'),
     node: db.prepare('SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?').pluck(),
     entry: db.prepare(

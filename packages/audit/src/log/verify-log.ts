@@ -115,22 +115,19 @@ export function verifyLog(store: Store, options: VerifyLogOptions = {}): VerifyR
   }
 
   const frontier = new Frontier();
-  const levels: Iterator<unknown[]>[] = [];
-  const levelIter = (level: number): Iterator<unknown[]> => {
-    let it = levels[level];
-    if (!it) {
-      // One statement per level: a statement serves one open iterator at a time.
-      it = db
-        .prepare('SELECT idx, hash FROM audit_nodes WHERE level = ? ORDER BY idx')
-        .raw()
-        .iterate(level) as Iterator<unknown[]>;
-      levels[level] = it;
-    }
-    return it;
-  };
-  const leaves = db.prepare('SELECT idx, event FROM audit_leaves ORDER BY idx').raw().iterate() as Iterator<
-    [number, Buffer]
-  >;
+  // A full scan gains nothing from a large page cache; keep it small so memory stays flat.
+  const cacheSize = db.pragma('cache_size', { simple: true }) as number;
+  db.pragma('cache_size = -2000');
+  // Rows are read a page at a time with range queries: one crossing into SQLite per page, and
+  // memory bounded by the page size whatever the log's size.
+  const leafPage = db.prepare('SELECT idx, event FROM audit_leaves WHERE idx > ? ORDER BY idx LIMIT ?').raw();
+  const nodePage = db
+    .prepare('SELECT idx, hash FROM audit_nodes WHERE level = ? AND idx > ? ORDER BY idx LIMIT ?')
+    .raw();
+  const levels: Paged[] = [];
+  const levelIter = (level: number): Paged =>
+    (levels[level] ??= new Paged((after, limit) => nodePage.all(level, after, limit) as [number, Buffer][]));
+  const leaves = new Paged((after, limit) => leafPage.all(after, limit) as [number, Buffer][]);
   try {
     const checkRoot = (): VerifyProblem | undefined => {
       const cp = cpRoots.get(frontier.size);
@@ -146,8 +143,8 @@ export function verifyLog(store: Store, options: VerifyLogOptions = {}): VerifyR
         actual: b64(root),
       };
     };
-    for (let next = leaves.next(); !next.done; next = leaves.next()) {
-      const [idx, event] = next.value;
+    for (let next = leaves.next(); next; next = leaves.next()) {
+      const [idx, event] = next;
       const expected = frontier.size;
       if (idx !== expected) {
         return fail({
@@ -164,7 +161,7 @@ export function verifyLog(store: Store, options: VerifyLogOptions = {}): VerifyR
       for (const node of completed) {
         const row = levelIter(node.level).next();
         const first = node.index * 2 ** node.level;
-        if (row.done || row.value[0] !== node.index) {
+        if (!row || row[0] !== node.index) {
           return fail({
             kind: 'missing-node',
             index: first,
@@ -175,7 +172,7 @@ export function verifyLog(store: Store, options: VerifyLogOptions = {}): VerifyR
                 : `subtree hash at level ${node.level} index ${node.index} (events ${first}–${first + 2 ** node.level - 1}) is missing`,
           });
         }
-        const stored = row.value[1] as Buffer;
+        const stored = row[1];
         report.nodesChecked++;
         if (!stored.equals(node.hash)) {
           return fail({
@@ -196,8 +193,8 @@ export function verifyLog(store: Store, options: VerifyLogOptions = {}): VerifyR
       if (cpProblem) return fail(cpProblem);
     }
   } finally {
-    leaves.return?.();
-    for (const it of levels) it?.return?.();
+    levels.length = 0;
+    db.pragma(`cache_size = ${Math.trunc(cacheSize)}`);
   }
   const count = frontier.size;
   const root = frontier.root();
@@ -282,4 +279,31 @@ function checkEventForm(idx: number, bytes: Buffer): VerifyProblem | undefined {
     return { kind: 'malformed-event', index: idx, message: `event ${idx} is not valid JSON` };
   }
   return undefined;
+}
+
+const PAGE = 256;
+
+/** Rows of one ordered range query, fetched a page at a time. */
+class Paged {
+  readonly #fetch: (after: number, limit: number) => [number, Buffer][];
+  #rows: [number, Buffer][] = [];
+  #at = 0;
+  #after = -1;
+  #done = false;
+
+  constructor(fetch: (after: number, limit: number) => [number, Buffer][]) {
+    this.#fetch = fetch;
+  }
+
+  next(): [number, Buffer] | undefined {
+    if (this.#at >= this.#rows.length) {
+      if (this.#done) return undefined;
+      this.#rows = this.#fetch(this.#after, PAGE);
+      this.#at = 0;
+      if (this.#rows.length < PAGE) this.#done = true;
+      if (this.#rows.length === 0) return undefined;
+      this.#after = this.#rows[this.#rows.length - 1]![0];
+    }
+    return this.#rows[this.#at++];
+  }
 }
