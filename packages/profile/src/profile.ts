@@ -61,7 +61,7 @@ export class Profile {
     const lb = checkLabel(label);
     const clean = checkValue(dc, value);
     const ctx = this.#ctx;
-    return writeAudited(ctx, { durable: true, auditRequired: false }, () => {
+    return writeAudited(ctx, { durable: false, auditRequired: false }, () => {
       const existing = ctx.store.db
         .prepare('SELECT value_id, nonce, ciphertext, updated_at FROM profile_values WHERE data_class = ? AND label = ?')
         .get(dc, lb) as { value_id: string; nonce: Buffer; ciphertext: Buffer; updated_at: string } | undefined;
@@ -119,7 +119,7 @@ export class Profile {
         details: { dataClass: dc, label: label ?? null },
       });
     }
-    return writeAudited(ctx, { durable: true, auditRequired: false }, () => {
+    return writeAudited(ctx, { durable: false, auditRequired: false }, () => {
       const row = ctx.store.db.prepare('SELECT * FROM profile_values WHERE value_id = ?').get(found.valueId) as Record<string, unknown>;
       ctx.store.db.prepare('DELETE FROM profile_values WHERE value_id = ?').run(found.valueId);
       return {
