@@ -306,7 +306,10 @@ export class DetectionContext {
   /** Notes saying how the vendor was identified (never by name). */
   resolutionNotes(view: VendorView): string[] {
     if (!view.resolved) return [`${view.vendor.origin} matched no known entity; judged on its own declarations only`];
-    return view.matches.map((m) => note(`${view.vendor.origin} is ${this.nameOf(m.entityId)} (\`${m.entityId}\`), matched by ${m.basis}${m.basis === 'domain' && view.domain ? ` \`${view.domain}\`` : ''}`));
+    return view.matches.map((m) => {
+      const how = m.basis === 'domain' && view.domain ? `domain \`${view.domain}\` of its enrolled origin` : m.basis === 'lei' || m.basis === 'wikidata' ? `${m.basis} in its own signed card (declared, not verified by a registry)` : m.basis;
+      return note(`${view.vendor.origin} is ${this.nameOf(m.entityId)} (\`${m.entityId}\`), matched by ${how}`);
+    });
   }
 }
 

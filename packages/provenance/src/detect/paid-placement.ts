@@ -4,7 +4,7 @@ import { flag, type DetectionContext } from './context.ts';
 
 /**
  * Flags every offer labelled sponsored (the label is never stripped), and every vendor that the
- * graph records as selling paid placement — itself or through an owner.
+ * graph records as selling paid placement (sponsored listings) itself.
  */
 export function detectPaidPlacement(ctx: DetectionContext): Flag[] {
   const flags: Flag[] = [];
@@ -25,17 +25,18 @@ export function detectPaidPlacement(ctx: DetectionContext): Flag[] {
   }
   for (const [origin, date] of vendorDates(ctx)) {
     const view = ctx.view(origin, date);
-    for (const [id, path] of view.factReach) {
+    // Only the vendor's own entity: a parent selling ads elsewhere does not make this shop's listings paid.
+    for (const id of view.resolved ? view.roots : []) {
       const facts = ctx.graph.paidPlacementsOf(id);
       if (facts.length === 0) continue;
       flags.push(
         flag({
           kind: 'paid_placement',
           severity: 'info',
-          summary: `${view.vendor.displayName}${path.length > 0 ? ` (through ${ctx.nameOf(id)})` : ''} sells paid placement: listings may be sponsored`,
+          summary: `${view.vendor.displayName} sells paid placement: its listings may be sponsored`,
           confidence: 0.9,
           vendor: origin,
-          evidence: ctx.evidence(path),
+          evidence: [],
           notes: [
             ...ctx.resolutionNotes(view),
             ...facts.map((f) => `${ctx.nameOf(id)}: ${f.kind} — ${f.source}${f.sourceUrl ? ` (${f.sourceUrl})` : ''} [${f.origin}${f.retrievedAt ? `, retrieved ${f.retrievedAt}` : ''}]`),
