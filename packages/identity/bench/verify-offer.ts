@@ -20,7 +20,7 @@ import {
   verifyMessage,
   type MessageBody,
 } from '@steward/identity';
-import { measure, measureAsync, note, report } from '../../../scripts/bench-kit.ts';
+import { measure, measureAsync, note, report, type Sample } from '../../../scripts/bench-kit.ts';
 
 const VENDOR = 'https://shop.example';
 const BROKER = 'https://broker.example';
@@ -63,17 +63,36 @@ const inputs = tokens.map((t) => {
   return { input: Buffer.from(`${h}.${p}`, 'ascii'), sig: Buffer.from(s!, 'base64url') };
 });
 
-let i = 0;
-const bare = measure('bare node:crypto Ed25519 verify', () => {
-  const x = inputs[i++ % inputs.length]!;
-  if (!cryptoVerify(null, x.input, vk.publicKey, x.sig)) throw new Error('bad');
-}, N);
-
-let j = 0;
 const resolveKey = (kid: string) => (kid === vk.kid ? vk : undefined);
-const full = measure('verifyMessage(offer): sig + claims + schema + revocation + replay write (SQLite file)', () => {
-  verifyMessage(tokens[j++]!, 'offer', { audience: BROKER, resolveKey, replay, revocation, clock });
-}, N);
+const memStore = openStore(':memory:', { migrations: { identity: MIGRATIONS } });
+const memReplay = new ReplayStore(memStore);
+const memRevocation = new RevocationList(memStore);
+
+// Interleaved rounds, so load from other processes on this shared machine hits both sides alike.
+const ROUNDS = 5;
+const PER_ROUND = N / ROUNDS;
+let i = 0;
+let j = 0;
+let m = 0;
+const rounds: { bare: Sample; full: Sample; memory: Sample }[] = [];
+for (let r = 0; r < ROUNDS; r++) {
+  const bareR = measure('bare node:crypto Ed25519 verify', () => {
+    const x = inputs[i++ % inputs.length]!;
+    if (!cryptoVerify(null, x.input, vk.publicKey, x.sig)) throw new Error('bad');
+  }, PER_ROUND, r === 0 ? 1000 : 0);
+  const fullR = measure('verifyMessage(offer): sig + claims + schema + revocation + replay write (SQLite file)', () => {
+    verifyMessage(tokens[j++]!, 'offer', { audience: BROKER, resolveKey, replay, revocation, clock });
+  }, PER_ROUND, r === 0 ? 500 : 0);
+  const memR = measure('same, replay store in memory (no disk)', () => {
+    verifyMessage(tokens[m++]!, 'offer', { audience: BROKER, resolveKey, replay: memReplay, revocation: memRevocation, clock });
+  }, PER_ROUND, r === 0 ? 500 : 0);
+  rounds.push({ bare: bareR, full: fullR, memory: memR });
+}
+const mid = <T>(xs: T[], f: (x: T) => number): T => [...xs].sort((a, b) => f(a) - f(b))[Math.floor(xs.length / 2)]!;
+// The round whose throughput ratio is the median of the rounds.
+const chosen = mid(rounds, (x) => x.full.opsPerSec / x.bare.opsPerSec);
+const bare = chosen.bare;
+const full = chosen.full;
 
 const joseKey = await importJWK({ ...key.publicJwk, alg: 'EdDSA' }, 'EdDSA');
 let k = 0;
@@ -81,9 +100,11 @@ const jose = await measureAsync('jose compactVerify (signature only)', async () 
   await compactVerify(tokens[k++ % tokens.length]!, joseKey, { algorithms: ['EdDSA'] });
 }, 5000);
 
-report('offer verification (median per op; ratio = throughput vs bare crypto)', bare, [full, jose]);
+report('offer verification (median round of 5 interleaved; ratio = throughput vs bare crypto)', bare, [full, chosen.memory, jose]);
 const ratio = full.opsPerSec / bare.opsPerSec;
 note(`full verification runs at ${(ratio * 100).toFixed(1)}% of bare Ed25519 verify (goal ≥ 70%): ${ratio >= 0.7 ? 'met' : 'NOT met'}`);
-note(`median ratio ${((bare.medianUs / full.medianUs) * 100).toFixed(1)}%; replay entries written: ${(store.db.prepare('SELECT count(*) AS n FROM identity_replay_v2').get() as { n: number }).n}`);
+note(`throughput ratio per round: ${rounds.map((x) => `${((x.full.opsPerSec / x.bare.opsPerSec) * 100).toFixed(0)}%`).join(', ')}`);
+note(`median-latency ratio ${((bare.medianUs / full.medianUs) * 100).toFixed(1)}% (bare ${bare.medianUs.toFixed(1)} µs vs full ${full.medianUs.toFixed(1)} µs); replay entries written: ${(store.db.prepare('SELECT count(*) AS n FROM identity_replay_v2').get() as { n: number }).n}`);
+memStore.close();
 store.close();
 rmSync(dir, { recursive: true, force: true });

@@ -229,8 +229,8 @@ export class KeyStore {
   list(purpose?: KeyPurpose): KeyRecord[] {
     const rows =
       purpose === undefined
-        ? this.#store.db.prepare<[], KeyRow>('SELECT * FROM identity_keys ORDER BY not_before, created_at').all()
-        : this.#store.db.prepare<[string], KeyRow>('SELECT * FROM identity_keys WHERE purpose = ? ORDER BY not_before, created_at').all(purpose);
+        ? this.#store.db.prepare<[], KeyRow>('SELECT * FROM identity_keys ORDER BY not_before, created_at, rowid').all()
+        : this.#store.db.prepare<[string], KeyRow>('SELECT * FROM identity_keys WHERE purpose = ? ORDER BY not_before, created_at, rowid').all(purpose);
     return rows.map((r) => this.#record(r));
   }
 
@@ -239,10 +239,11 @@ export class KeyStore {
     return this.list(purpose).filter((r) => r.state === 'pending' || r.state === 'active' || r.state === 'retiring');
   }
 
-  /** The key that signs for `purpose` now: the newest whose `notBefore` has passed. Decrypted once, then cached. */
+  /** The key that signs for `purpose` now: the newest active one (whose `notBefore` has passed). Decrypted once, then cached. */
   signingKey(purpose: KeyPurpose): SigningKey {
-    const signing = this.list(purpose).filter((r) => r.state === 'active' || r.state === 'retiring');
-    const newest = signing.at(-1);
+    // INVARIANT: a key that is retiring never signs while an active one exists.
+    const all = this.list(purpose);
+    const newest = all.filter((r) => r.state === 'active').at(-1) ?? all.filter((r) => r.state === 'retiring').at(-1);
     if (!newest) throw new IdentityError('ERR_KEY_NOT_FOUND', `no ${purpose} key signs now; run \`steward keys init\``, { details: { purpose } });
     return this.#decrypt(newest.kid, purpose);
   }

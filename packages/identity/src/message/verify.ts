@@ -37,8 +37,8 @@ export interface VerifiedMessage<T extends SignedMessageType> {
   header: JwsHeader;
   /** The key that signed it, with its owner (its `iss` equals the owner). */
   key: VerificationKey;
-  /** SHA-256 of the compact JWS, base64url: what an order's `offerHash` binds to. */
-  hash: string;
+  /** SHA-256 of the compact JWS, base64url: what an order's `offerHash` binds to (computed on first read). */
+  readonly hash: string;
 }
 
 /** SHA-256 of a compact JWS, base64url (the `offerHash` / `orderHash` binding). */
@@ -111,6 +111,12 @@ export function verifyClaims<T extends SignedMessageType>(
   if (exp <= iat || exp - iat > maxLifetime) {
     throw claimError('ERR_MESSAGE_LIFETIME_EXCEEDED', `message lifetime ${exp - iat}s is outside 1..${maxLifetime}s`, 'exp');
   }
+  if (type === 'offer' && c.vendor !== key.owner) {
+    // An offer names the vendor it binds the buyer to; it must be the signer's own origin.
+    throw new IdentityError('ERR_MESSAGE_ISSUER_MISMATCH', `offer \`vendor\` \`${String(c.vendor)}\` is not the signer \`${key.owner}\``, {
+      details: { claim: 'vendor', kid: key.kid, owner: key.owner },
+    });
+  }
   const parsed = MESSAGE_SCHEMAS[type].safeParse(claims);
   if (!parsed.success) {
     const issues: SchemaIssue[] = parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
@@ -126,5 +132,15 @@ export function verifyClaims<T extends SignedMessageType>(
     if (isStewardError(error)) throw error;
     throw new IdentityError('ERR_REPLAY_STORE_UNAVAILABLE', 'replay store is unavailable', { cause: error });
   }
-  return { payload: parsed.data as MessagePayload<T>, header, key, hash: tokenHash(token as string) };
+  const text = token as string;
+  let hash: string | undefined;
+  return {
+    payload: parsed.data as MessagePayload<T>,
+    header,
+    key,
+    // Computed on first read: most callers never need it.
+    get hash() {
+      return (hash ??= tokenHash(text));
+    },
+  };
 }

@@ -104,6 +104,14 @@ describe('key store', () => {
     expect(events.map((e) => e.type)).toEqual(['key.created', 'key.rotated']);
   });
 
+  it('an immediate rotation signs with the new key at once (same second)', () => {
+    const ks = KeyStore.open(env.store, { keyFile }, { clock: clockAt() });
+    const old = ks.create('broker');
+    const next = ks.rotate('broker');
+    expect(ks.signingKey('broker').kid).toBe(next.kid);
+    expect(ks.get(old.kid).state).toBe('retiring');
+  });
+
   it('builds the JWKS, the RFC 9421 directory and a signed broker card', () => {
     const ks = KeyStore.open(env.store, { keyFile });
     ks.create('broker');

@@ -145,6 +145,10 @@ describe('signed messages', () => {
       expect(codeOf(() => verifyMessage(token, 'offer', options()))).toBe('ERR_MESSAGE_ISSUER_MISMATCH');
     });
 
+    it('an offer naming another vendor than its signer → ERR_MESSAGE_ISSUER_MISMATCH', () => {
+      expect(codeOf(() => verifyMessage(sign({ vendor: 'https://bigshop.example' }), 'offer', options()))).toBe('ERR_MESSAGE_ISSUER_MISMATCH');
+    });
+
     it('replayed jti → ERR_MESSAGE_REPLAYED, also after closing and reopening the store', () => {
       const token = sign();
       verifyMessage(token, 'offer', options());
