@@ -145,7 +145,8 @@ function decideAs(
     });
   }
   reasons.sort(byReason);
-  const determiningRules = [...new Set(determining.map((f) => f.id))].sort();
+  // The Decision schema caps lists at 200; sorted ids keep the cut deterministic.
+  const determiningRules = [...new Set(determining.map((f) => f.id))].sort().slice(0, 200);
   const remedies =
     effect === 'allow'
       ? []

@@ -3,6 +3,7 @@ import { systemClock, type Clock, type Decision, type Money } from '@steward/pro
 import type { Store } from '@steward/store';
 import type { CompiledPolicy, SpendLookup, SpendQuery } from './compile.ts';
 import { decide } from './decide.ts';
+import { windowStart } from './internal/time.ts';
 import { PolicyError } from './errors.ts';
 import type { PolicyRequest } from './request.ts';
 
@@ -120,6 +121,21 @@ export class SpendLedger {
       ...vendors,
     ) as { total: number };
     return row.total;
+  }
+
+  /**
+   * Orders (and recurring charges) placed since local midnight in the policy's time zone that
+   * still count: committed, or reserved and unexpired. The broker passes it as `ordersToday`.
+   */
+  ordersToday(policy: CompiledPolicy, nowMs = this.#clock.now()): number {
+    const since = Math.floor(windowStart('day', false, nowMs, policy.timezone) / 1000);
+    const row = this.#store.db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM policy_ledger WHERE at >= ? AND action IN ('order', 'recurring')
+         AND (state = 'committed' OR (state = 'reserved' AND expires_at > ?))`,
+      )
+      .get(since, this.#nowS()) as { n: number };
+    return row.n;
   }
 
   /** A {@link SpendLookup} backed by this ledger, for {@link decide}. */

@@ -1,4 +1,4 @@
-import type { Money } from '@steward/protocol';
+import { CurrencyCode, type Money } from '@steward/protocol';
 
 const digitsCache = new Map<string, number>();
 
@@ -24,12 +24,8 @@ export function parseMoneyText(text: string): Money | string {
   const m = MONEY_TEXT.exec(text.trim());
   if (!m) return 'must be an amount and a currency, e.g. `50.00 USD`';
   const [, whole = '0', frac = '', currency = ''] = m;
-  let digits: number;
-  try {
-    digits = minorDigits(currency);
-  } catch {
-    return `unknown currency \`${currency}\``;
-  }
+  if (!CurrencyCode.safeParse(currency).success) return `unknown currency \`${currency}\``;
+  const digits = minorDigits(currency);
   if (frac.length > digits)
     return `\`${currency}\` has ${digits} decimal places, \`${text}\` has ${frac.length}`;
   const amountMinor = Number(whole) * 10 ** digits + Number(frac.padEnd(digits, '0') || '0');

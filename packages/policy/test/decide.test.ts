@@ -84,7 +84,7 @@ describe('order independence', () => {
           expect(essence(b)).toEqual(essence(a));
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 120 },
     );
   });
 
@@ -155,7 +155,7 @@ describe('order independence', () => {
           expect(essence(b)).toEqual(essence(a));
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 
@@ -175,7 +175,7 @@ describe('order independence', () => {
         expect(withDeny.effect).toBe('deny');
         expect(withDeny.determiningRules).toContain('stop');
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 });

@@ -123,6 +123,30 @@ describe('SpendLedger', () => {
     expect(denied.reservation).toBeUndefined();
   });
 
+  it('counts spending only in the categories and with the vendors a budget names', () => {
+    const scoped = loadPolicy(
+      CAP_POLICY.replace(
+        'per: month',
+        'per: month\n    category: groceries\n    vendor: https://shop.example',
+      ),
+    );
+    const ledger = new SpendLedger(store, { clock });
+    const placed = [order(9000)];
+    placed.push({ ...order(9000), category: 'travel' });
+    placed.push({ ...order(9000), vendor: { ...order(0).vendor, origin: 'https://other.example' } });
+    for (const r of placed) {
+      const { decision, reservation } = ledger.decideAndReserve(scoped, r);
+      expect(decision.effect).toBe('allow');
+      ledger.commit(reservation!.reservationId);
+    }
+    expect(ledger.decideAndReserve(scoped, order(2000)).decision.effect).toBe('deny');
+    expect(ledger.ordersToday(scoped)).toBe(3);
+    clock.set(Date.parse('2026-03-10T22:59:00Z')); // 23:59 in Berlin: still the same day
+    expect(ledger.ordersToday(scoped)).toBe(3);
+    clock.set(Date.parse('2026-03-10T23:01:00Z')); // 00:01 the next day in Berlin
+    expect(ledger.ordersToday(scoped)).toBe(0);
+  });
+
   it('lets exactly one of two concurrent $90 orders under a $100 cap through, from two processes', async () => {
     const dbPath = join(dir, 'steward.db');
     const worker = fileURLToPath(new URL('./fixtures/ledger-worker.ts', import.meta.url));
