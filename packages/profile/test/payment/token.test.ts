@@ -1,4 +1,4 @@
-import { CompactSign, SignJWT, generateKeyPair, type CryptoKey } from 'jose';
+import { CompactSign, SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FixedClock, MessageType } from '@steward/protocol';
 import { verifyPaymentToken, type SignerPort } from '../../src/index.ts';
@@ -44,6 +44,12 @@ describe('payment tokens', () => {
     const verified = await verifyPaymentToken(token, { key: publicKey, expected: EXPECT, seen, clock });
     expect(verified.tokenId).toBe(claims.tokenId);
     expect(seen.has(claims.tokenId)).toBe(true);
+  });
+
+  it('verifies with the public key given as a JWK, as a vendor holds it', async () => {
+    const { token } = await issue();
+    const jwk = await exportJWK(publicKey);
+    await expect(verifyPaymentToken(token, { key: jwk, expected: EXPECT, seen: new Set(), clock: new FixedClock(T0) })).resolves.toMatchObject({ orderId: 'ord-42' });
   });
 
   it('is single use: the second presentation fails with ERR_PROFILE_TOKEN_REPLAYED', async () => {
