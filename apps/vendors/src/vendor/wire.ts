@@ -19,7 +19,6 @@ export interface StewardReplyData {
 /** Stable refusal codes: the `reason` of a refusal starts with one, then `: ` and a sentence. */
 export const REFUSAL_CODES = [
   'bad_request',
-  'http_signature_invalid',
   'signature_invalid',
   'rfq_expired',
   'category_not_served',
