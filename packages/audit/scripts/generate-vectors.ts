@@ -176,6 +176,9 @@ function swapLines(text: string, a: number, b: number): string {
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
   const out = new URL('../test/vectors/steward-audit-vectors.json', import.meta.url);
-  writeFileSync(out, `${JSON.stringify(buildVectors(), null, 2)}\n`);
+  // Formatted as the repo's Prettier config would, so `pnpm format:check` stays clean.
+  const { format, resolveConfig } = await import('prettier');
+  const config = (await resolveConfig(out.pathname)) ?? {};
+  writeFileSync(out, await format(JSON.stringify(buildVectors()), { ...config, parser: 'json' }));
   console.log(`wrote ${out.pathname}`);
 }
