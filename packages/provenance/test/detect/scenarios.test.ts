@@ -47,7 +47,8 @@ describe('provenance scenarios', () => {
     const s = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Scenario;
     it(`${file}: ${s.description}`, () => {
       let facts: GraphFacts = s.seed === false ? { entities: [], edges: [], paidPlacements: [] } : loadSeedFacts();
-      if (s.graph) facts = merge(facts, factsFromFile(s.graph));
+      const known = new Set(facts.entities.map((e) => e.id));
+      if (s.graph) facts = merge(facts, factsFromFile(s.graph, (id) => known.has(id)));
       const flags = detectConflicts(
         buildGraph(facts),
         {
