@@ -14,14 +14,18 @@ export const RuleId = z
   );
 
 /** Money as people write it in a policy file: `50.00 USD`. */
-export const MoneyText = z.string().transform((text, ctx) => {
-  const money = parseMoneyText(text);
-  if (typeof money === 'string') {
-    ctx.addIssue({ code: 'custom', message: money, input: text });
-    return z.NEVER;
-  }
-  return money;
-});
+export const MoneyText = z
+  .string()
+  .regex(/^\s*\d{1,15}(\.\d{1,3})?\s+[A-Z]{3}\s*$/, 'must be an amount and a currency, e.g. `50.00 USD`')
+  .describe('an amount and an ISO 4217 currency, e.g. `50.00 USD`')
+  .transform((text, ctx) => {
+    const money = parseMoneyText(text);
+    if (typeof money === 'string') {
+      ctx.addIssue({ code: 'custom', message: money, input: text });
+      return z.NEVER;
+    }
+    return money;
+  });
 
 /** An IANA time zone name the runtime knows, e.g. `Europe/Berlin`. */
 export const TimeZone = z.string().refine(
@@ -88,8 +92,8 @@ export type RuleConditions = z.output<typeof RuleConditions>;
 /** A rule: when its conditions hold, it allows, asks or denies. */
 export const PolicyRule = z.strictObject({
   id: RuleId,
-  effect: Effect,
-  when: RuleConditions.optional(),
+  effect: Effect.describe('allow, ask (needs your approval) or deny'),
+  when: RuleConditions.optional().describe('conditions that must all hold; leave out to match everything'),
   /** Said to the person when the rule fires, e.g. `your limit for unverified vendors`. */
   reason: z.string().min(1).max(300).optional(),
   /** Evaluated and reported, never enforced. */
@@ -189,13 +193,18 @@ export type PolicyTest = z.output<typeof PolicyTest>;
  * @see docs/policies.md
  */
 export const PolicyDocument = z.strictObject({
-  version: z.literal(1),
-  name: z.string().min(1).max(100),
+  version: z.literal(1).describe('the policy language version; always 1'),
+  name: z.string().min(1).max(100).describe('a short name for this policy'),
   description: z.string().max(2000).optional(),
   /** The person's time zone: calendar windows and time conditions use it. */
-  timezone: TimeZone,
+  timezone: TimeZone.describe(
+    'your IANA time zone, e.g. `Europe/Berlin`: calendar windows and time conditions use it',
+  ),
   /** The whole file is evaluated and reported, never enforced. */
-  shadow: z.boolean().optional(),
+  shadow: z
+    .boolean()
+    .optional()
+    .describe('evaluate and report this whole file next to the active policy, never enforce it'),
   trust: z
     .strictObject({
       requireSignedCard: z.boolean().optional(),
@@ -206,10 +215,27 @@ export const PolicyDocument = z.strictObject({
       otherwise: z.enum(['ask', 'deny']).optional(),
     })
     .optional(),
-  budgets: z.array(PolicyBudget).max(200).optional(),
-  dataSharing: z.array(DataSharingRule).max(200).optional(),
-  rules: z.array(PolicyRule).max(2000).optional(),
-  conflicts: z.strictObject(conflictShape).optional(),
+  budgets: z
+    .array(PolicyBudget)
+    .max(200)
+    .optional()
+    .describe('spending limits per order or per day, week or month'),
+  dataSharing: z
+    .array(DataSharingRule)
+    .max(200)
+    .optional()
+    .describe('which personal data may leave, for which purpose, to whom; anything not listed is refused'),
+  rules: z
+    .array(PolicyRule)
+    .max(2000)
+    .optional()
+    .describe(
+      'allow / ask / deny rules; deny beats ask beats allow, and nothing is allowed unless a rule allows it',
+    ),
+  conflicts: z
+    .strictObject(conflictShape)
+    .optional()
+    .describe('what each conflict-of-interest flag does: allow (flagged), ask or deny'),
   approvals: z
     .strictObject({
       /** An approval not given within this many minutes is a deny. Default 15. */
@@ -224,6 +250,10 @@ export const PolicyDocument = z.strictObject({
       maxToolCalls: z.number().int().min(1).max(100000).optional(),
     })
     .optional(),
-  tests: z.array(PolicyTest).max(1000).optional(),
+  tests: z
+    .array(PolicyTest)
+    .max(1000)
+    .optional()
+    .describe('requests and the answers you expect; run with `steward policy test`'),
 });
 export type PolicyDocument = z.output<typeof PolicyDocument>;
