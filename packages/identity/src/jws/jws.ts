@@ -29,6 +29,20 @@ const MAX_HEADER_CHARS = 4096;
  * HS*), no `crit` extension, no embedded or referenced key, `kid` present.
  */
 export function decodeProtectedHeader(b64: string): JwsHeader {
+  // Checked headers are cached by their exact text: the checks are a pure function of it, and one
+  // signer sends the same header with every message.
+  const cached = headerCache.get(b64);
+  if (cached) return cached;
+  const header = decodeUncached(b64);
+  if (headerCache.size >= HEADER_CACHE_SIZE) headerCache.clear();
+  headerCache.set(b64, header);
+  return header;
+}
+
+const HEADER_CACHE_SIZE = 1024;
+const headerCache = new Map<string, JwsHeader>();
+
+function decodeUncached(b64: string): JwsHeader {
   if (b64.length > MAX_HEADER_CHARS) throw new IdentityError('ERR_JWS_MALFORMED', 'jws protected header is too long');
   let header: unknown;
   try {
@@ -41,7 +55,7 @@ export function decodeProtectedHeader(b64: string): JwsHeader {
     throw new IdentityError('ERR_JWS_MALFORMED', 'jws protected header is not a json object');
   }
   checkHeader(header as Record<string, unknown>);
-  return header as JwsHeader;
+  return Object.freeze(header) as JwsHeader;
 }
 
 /** The header checks shared by compact and detached signatures (also run on unprotected headers). */
@@ -207,7 +221,7 @@ export function verifyCompact(token: unknown, options: VerifyCompactOptions): Ve
   const signature = b64uDecode(s, 'jws signature');
   const payload = b64uDecode(p, 'jws payload');
   // INVARIANT: the signing input is the received text, never a re-encoding of it.
-  if (!verifyBytes(key, Buffer.from(`${h}.${p}`, 'ascii'), signature)) {
+  if (!verifyBytes(key, Buffer.from(token as string, 'latin1').subarray(0, h.length + 1 + p.length), signature)) {
     throw new IdentityError('ERR_JWS_SIGNATURE_INVALID', `jws signature does not verify with key \`${key.kid}\``, { details: { kid: key.kid } });
   }
   return { header, payload, key };

@@ -41,7 +41,7 @@ export class RevocationList implements RevocationCheck {
     this.#store = store;
     this.#audit = options.audit;
     this.#clock = options.clock ?? systemClock;
-    this.#has = store.db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM identity_revocations WHERE kind = ? AND value = ?');
+    this.#has = store.db.prepare<[string, string], number>('SELECT 1 FROM identity_revocations WHERE kind = ? AND value = ?').pluck();
     this.#insert = store.db.prepare<[string, string, string, string]>(
       'INSERT INTO identity_revocations (kind, value, reason, revoked_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
     );
