@@ -87,7 +87,7 @@ export class DetectionContext {
     ];
     const out = parties.map(([party, ref]) => {
       const matches = resolveEntityRef(this.graph, ref);
-      const roots = matches.length > 0 ? matches.map((x) => x.entityId) : [`agent-${party.toLowerCase()}`];
+      const roots = matches.length > 0 ? matches.map((x) => x.entityId) : [`agent:${party}`]; // not a valid entity id, so it never collides with one
       if (matches.length === 0) this.#names.set(roots[0]!, ref.name);
       return { party, roots, matches };
     });
