@@ -79,5 +79,6 @@ export const TRATTORIA_SOLE: VendorProfile = {
       examples: ['table for 2 on Friday at 19:30'],
     },
   ],
+  defaultItem: (items) => items.find((i) => i.sku === 'TS-TABLE'),
   windowFor: (c, now) => reservationWindow(c.reservationAt, c.partySize, now),
 };

@@ -153,5 +153,9 @@ export const SKYTRAIL: VendorProfile = {
       examples: ['SFO to JFK, 2 travellers, 12–15 December'],
     },
   ],
+  // Nothing matched ("get me to New York"): quote the standard economy fare.
+  defaultItem: (items) => items.find((i) => i.sku.startsWith('ST-ECON-')),
+  // A fare is per traveller: quote one for each, whatever quantity the request named.
+  quantityFor: (item, requested, c) => (/^ST-(BASIC|ECON|FLEX|PREM|BUS)-/.test(item.sku) ? (c.travellers ?? requested) : requested),
   windowFor: (c) => tripWindow(c),
 };

@@ -44,6 +44,10 @@ export interface VendorProfile {
    * refusal reason. Default: the static catalogue.
    */
   readonly itemsFor?: (constraints: RfqConstraints) => readonly CatalogueItem[] | { refuse: string };
+  /** The item quoted when a request matches nothing (e.g. the table itself for a booking). */
+  readonly defaultItem?: (items: readonly CatalogueItem[]) => CatalogueItem | undefined;
+  /** The quantity to quote for a matched item (e.g. one fare per traveller). Default: as requested. */
+  readonly quantityFor?: (item: CatalogueItem, requested: number, constraints: RfqConstraints) => number;
   /** The delivery, service or travel window of a quote, or a refusal reason. */
   readonly windowFor: (constraints: RfqConstraints, nowMs: number) => Window | null | { refuse: string };
 }

@@ -58,16 +58,22 @@ export function priceRfq(profile: VendorProfile, rfq: Rfq, nowMs: number): Quote
   if (window !== null && 'refuse' in window) return window;
   const lines: PricedLine[] = [];
   const unmatched: number[] = [];
+  const add = (item: CatalogueItem, requested: number, requestIndex: number) => {
+    const quantity = Math.min(1000, Math.max(1, profile.quantityFor?.(item, requested, rfq.constraints) ?? requested));
+    const same = lines.find((l) => l.item.sku === item.sku);
+    if (same) same.quantity = Math.min(1000, same.quantity + quantity);
+    else lines.push({ item, quantity, requestIndex, unitMinor: item.priceMinor });
+  };
   rfq.items.forEach((request, requestIndex) => {
     const item = matchItem(request, catalogue);
-    if (!item) {
-      unmatched.push(requestIndex);
-      return;
-    }
-    const same = lines.find((l) => l.item.sku === item.sku);
-    if (same) same.quantity = Math.min(1000, same.quantity + request.quantity);
-    else lines.push({ item, quantity: request.quantity, requestIndex, unitMinor: item.priceMinor });
+    if (item) add(item, request.quantity, requestIndex);
+    else unmatched.push(requestIndex);
   });
+  const fallback = lines.length === 0 ? profile.defaultItem?.(catalogue) : undefined;
+  if (fallback) {
+    add(fallback, 1, 0);
+    unmatched.splice(0, 1);
+  }
   if (lines.length === 0) return { refuse: `${profile.name} has nothing matching the requested items` };
   const fees = feesFor(profile, lines, rfq.constraints);
   return {

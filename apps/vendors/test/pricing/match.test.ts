@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchItem, VENDOR_PROFILES } from '../../src/index.ts';
+import { matchItem, priceRfq, VENDOR_PROFILES } from '../../src/index.ts';
 import { faresFor } from '../../src/catalogue/travel.ts';
 
 const gv = VENDOR_PROFILES['green-valley'].catalogue;
@@ -45,5 +45,37 @@ describe('catalogues', () => {
     expect(far[1]!.priceMinor).toBeGreaterThan(a[1]!.priceMinor);
     expect(faresFor({ from: 'SFO', to: 'XYZ', departDate: '2027-01-12' })).toHaveProperty('refuse');
     expect(faresFor({ from: 'SFO', to: 'JFK', departDate: '2027-01-12', returnDate: '2027-01-01' })).toHaveProperty('refuse');
+  });
+});
+
+describe('priceRfq', () => {
+  const rfq = (category: 'restaurant' | 'travel', description: string, quantity: number, constraints: Record<string, unknown>) => ({
+    type: 'rfq' as const,
+    rfqId: 'rfq-1',
+    category,
+    currency: 'USD',
+    items: [{ description, quantity }],
+    constraints,
+    respondBy: 0,
+  });
+  const now = Date.parse('2027-01-01T00:00:00Z');
+
+  it('quotes the table when a booking request names nothing on the menu', () => {
+    const q = priceRfq(VENDOR_PROFILES['trattoria-sole'], rfq('restaurant', 'somewhere nice', 1, { partySize: 4, reservationAt: '2027-01-08T19:00:00Z' }), now);
+    if ('refuse' in q) throw new Error(q.refuse);
+    expect(q.lines.map((l) => l.item.sku)).toEqual(['TS-TABLE']);
+    expect(q.unmatched).toEqual([]);
+    expect(q.fees[0]?.amount.amountMinor).toBe(6000);
+  });
+
+  it('quotes one fare per traveller', () => {
+    const q = priceRfq(VENDOR_PROFILES.skytrail, rfq('travel', 'get me to new york', 1, { from: 'SFO', to: 'JFK', departDate: '2027-01-12', travellers: 3 }), now);
+    if ('refuse' in q) throw new Error(q.refuse);
+    expect(q.lines.map((l) => [l.item.sku, l.quantity])).toEqual([['ST-ECON-SFOJFK', 3]]);
+  });
+
+  it('refuses a grocery delivery day in the past', () => {
+    const q = priceRfq(VENDOR_PROFILES.quickbasket, { ...rfq('travel', 'milk', 1, { deliveryDay: '2026-12-30' }), category: 'groceries' }, now);
+    expect(q).toEqual({ refuse: 'no delivery slots left for `2026-12-30`' });
   });
 });
