@@ -1,0 +1,221 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, ApiError, stream } from '../lib/api.ts';
+import { formatMoney, parseAmount } from '../lib/format.ts';
+import type { Approval, OfferView } from '../lib/types.ts';
+import { onLive } from '../live.ts';
+import { ApprovalCard, ErrorNote, Loaded, OfferCard, Unavailable, useApi } from '../components.tsx';
+
+/** One entry of the chat transcript. */
+type Entry =
+  | { kind: 'person'; text: string }
+  | { kind: 'agent'; text: string; mode?: string }
+  | { kind: 'question'; text: string }
+  | { kind: 'progress'; text: string; stage?: string }
+  | { kind: 'offers'; offers: OfferView[]; taskId?: string }
+  | { kind: 'approval'; approval: Approval }
+  | { kind: 'done'; text: string }
+  | { kind: 'error'; text: string; code?: string };
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Turns one agent event of `POST /api/chat` into transcript entries. */
+function toEntry(e: Record<string, unknown>): Entry | undefined {
+  const text = str(e.text) ?? str(e.message) ?? str(e.summary) ?? '';
+  switch (e.type) {
+    case 'progress':
+      return { kind: 'progress', text, ...(str(e.stage) ? { stage: str(e.stage)! } : {}) };
+    case 'message':
+      return { kind: 'agent', text, ...(str(e.mode) ? { mode: str(e.mode)! } : {}) };
+    case 'question':
+      return { kind: 'question', text };
+    case 'offers':
+      return Array.isArray(e.offers) ? { kind: 'offers', offers: e.offers as OfferView[], ...(str(e.taskId) ? { taskId: str(e.taskId)! } : {}) } : undefined;
+    case 'approval':
+      return e.approval && typeof e.approval === 'object' ? { kind: 'approval', approval: e.approval as Approval } : undefined;
+    case 'done':
+      return { kind: 'done', text: text || 'Done.' };
+    case 'error':
+      return { kind: 'error', text: text || 'The agent stopped with an error.', ...(str(e.code) ? { code: str(e.code)! } : {}) };
+    default:
+      return undefined;
+  }
+}
+
+function Counter(props: { offer: OfferView; taskId: string; onDone: (offer: OfferView | null, note: string) => void; onCancel: () => void }) {
+  const [ask, setAsk] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const currency = props.offer.total.currency;
+  const submit = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    const amountMinor = parseAmount(ask, currency);
+    if (amountMinor === undefined) {
+      setError(new Error(`type an amount like 42.50 (${currency})`));
+      return;
+    }
+    try {
+      const result = await api<OfferView | { refused: unknown }>('POST', `/api/tasks/${encodeURIComponent(props.taskId)}/counter`, { offerId: props.offer.offerId, askTotal: { amountMinor, currency } });
+      if ('refused' in result) props.onDone(null, `${props.offer.vendor.displayName} refused the counter-offer.`);
+      else props.onDone(result, `${props.offer.vendor.displayName} answered the counter-offer.`);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form class="counter" onSubmit={(e) => void submit(e)}>
+      <label for="ask">Ask {props.offer.vendor.displayName} for an all-in total of ({currency}; now {formatMoney(props.offer.total)})</label>
+      <input id="ask" inputMode="decimal" value={ask} onInput={(e) => setAsk(e.currentTarget.value)} />
+      <button type="submit" class="primary">Send counter-offer</button>
+      <button type="button" class="secondary" onClick={props.onCancel}>Cancel</button>
+      {error !== null && <ErrorNote error={error} />}
+    </form>
+  );
+}
+
+/** Pending approvals, refreshed when a live `approval` event arrives. */
+function PendingApprovals() {
+  const [load, reload] = useApi<{ approvals: Approval[] }>('/api/approvals');
+  useEffect(() => onLive((e) => (e.type === 'approval' ? reload() : undefined)), [reload]);
+  return (
+    <section aria-labelledby="pending-h">
+      <h2 id="pending-h">Waiting for you</h2>
+      <Loaded load={load} what="Approvals">
+        {(data) =>
+          data.approvals.length === 0 ? (
+            <p class="muted">No approvals are waiting.</p>
+          ) : (
+            <div class="stack">
+              {data.approvals.map((a) => (
+                <ApprovalCard key={a.approvalId} approval={a} onAnswered={reload} />
+              ))}
+            </div>
+          )
+        }
+      </Loaded>
+    </section>
+  );
+}
+
+/** Delegating tasks in words, with the negotiation shown live. */
+export function ChatPage() {
+  const [entries, setEntries] = useState<Entry[]>([]);
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [conversationId, setConversationId] = useState<string | undefined>(undefined);
+  const [mode, setMode] = useState<string | undefined>(undefined);
+  const [unavailable, setUnavailable] = useState(false);
+  const [countering, setCountering] = useState<{ offer: OfferView; taskId: string } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const end = useRef<HTMLDivElement>(null);
+  const add = (entry: Entry): void => setEntries((list) => [...list, entry]);
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: 'end', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
+  }, [entries.length]);
+  const send = async (e: Event): Promise<void> => {
+    e.preventDefault();
+    const t = text.trim();
+    if (!t) return;
+    setBusy(true);
+    setError(null);
+    add({ kind: 'person', text: t });
+    setText('');
+    try {
+      await stream('POST', '/api/chat', conversationId ? { conversationId, text: t } : { text: t }, (ev) => {
+        let body: Record<string, unknown>;
+        try {
+          body = JSON.parse(ev.data) as Record<string, unknown>;
+        } catch {
+          return;
+        }
+        if (typeof body.conversationId === 'string') setConversationId(body.conversationId);
+        if (typeof body.mode === 'string') setMode(body.mode);
+        const entry = toEntry(body);
+        if (entry) add(entry);
+      });
+    } catch (err) {
+      if (err instanceof ApiError && err.notAvailable) setUnavailable(true);
+      else setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="chat-layout">
+      <section aria-labelledby="chat-h" class="chat">
+        <h1 id="chat-h">Chat with your agent</h1>
+        {mode && (
+          <p class="small">
+            {mode === 'offline-rules' ? 'Answered by the offline rules mode (no language model).' : 'Answered by a language model.'}
+          </p>
+        )}
+        <div class="transcript" role="log" aria-live="polite" aria-label="Conversation">
+          {entries.length === 0 && <p class="muted">Tell your agent what you need, e.g. "groceries for the week under $80, delivered Saturday". It will ask vendors for signed quotes and come back to you before anything needs your approval.</p>}
+          {entries.map((en, i) => {
+            switch (en.kind) {
+              case 'person':
+                return <p key={i} class="msg msg-person"><span class="sr-only">You: </span>{en.text}</p>;
+              case 'agent':
+                return <p key={i} class="msg msg-agent"><span class="sr-only">Agent: </span>{en.text}</p>;
+              case 'question':
+                return <p key={i} class="msg msg-agent msg-question"><span class="sr-only">Agent asks: </span>{en.text}</p>;
+              case 'progress':
+                return <p key={i} class="progress-line small">{en.stage ? `${en.stage.replace(/_/g, ' ')}: ` : ''}{en.text}</p>;
+              case 'offers':
+                return (
+                  <div key={i} class="offers">
+                    <p class="small muted">{en.offers.length} signed offer{en.offers.length === 1 ? '' : 's'}, in random order (the broker never ranks by vendor prose):</p>
+                    <div class="grid">
+                      {en.offers.map((o) => (
+                        <OfferCard key={o.offerId} offer={o} {...(en.taskId ? { onCounter: (offer: OfferView) => setCountering({ offer, taskId: en.taskId! }) } : {})} />
+                      ))}
+                    </div>
+                  </div>
+                );
+              case 'approval':
+                return <ApprovalCard key={i} approval={en.approval} />;
+              case 'done':
+                return <p key={i} class="msg msg-done">{en.text}</p>;
+              case 'error':
+                return <p key={i} class="error" role="alert">{en.text} {en.code && <code>{en.code}</code>}</p>;
+            }
+          })}
+          <div ref={end} />
+        </div>
+        {countering && (
+          <Counter
+            offer={countering.offer}
+            taskId={countering.taskId}
+            onCancel={() => setCountering(null)}
+            onDone={(offer, note) => {
+              setCountering(null);
+              add({ kind: 'progress', text: note });
+              if (offer) add({ kind: 'offers', offers: [offer], taskId: countering.taskId });
+            }}
+          />
+        )}
+        {unavailable && <Unavailable what="Chat (POST /api/chat)" />}
+        {error !== null && <ErrorNote error={error} />}
+        <form class="composer" onSubmit={(e) => void send(e)}>
+          <label for="chat-input" class="sr-only">Message to your agent</label>
+          <textarea
+            id="chat-input"
+            rows={2}
+            value={text}
+            placeholder="What should your agent do?"
+            onInput={(e) => setText(e.currentTarget.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && !e.shiftKey) void send(e);
+            }}
+          />
+          <button type="submit" class="primary" disabled={busy || text.trim() === ''}>
+            {busy ? 'Working…' : 'Send'}
+          </button>
+        </form>
+      </section>
+      <aside>
+        <PendingApprovals />
+      </aside>
+    </div>
+  );
+}
