@@ -32,4 +32,4 @@ export { negotiateByRules, pickBest, unmetConstraint, counterAsk, COUNTER_DISCOU
 export { llmConfigFromEnv, probeLlm, LLM_DEFAULTS } from './model/config.ts';
 export type { LlmConfig, ProbeResult } from './model/config.ts';
 export { toolNamesFor, TOOL_ARGS } from './model/toolset.ts';
-export { echoesVendorText } from './model/run.ts';
+export { echoesVendorText, sanitizeModelText } from './model/run.ts';

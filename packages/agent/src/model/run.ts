@@ -102,6 +102,26 @@ function textOf(m: BaseMessage): string {
     .join('');
 }
 
+/**
+ * Makes model text safe to show: markdown images (which a renderer would fetch, carrying data in the
+ * URL) are removed and links keep only their host, so a reply cannot exfiltrate through a URL
+ * (THREATS #13).
+ */
+export function sanitizeModelText(text: string): string {
+  const host = (url: string): string => {
+    try {
+      return new URL(url).host;
+    } catch {
+      return 'link removed';
+    }
+  };
+  return text
+    .replace(/!\[[^\]]{0,200}\]\([^)]{0,2000}\)/g, '[image removed]')
+    .replace(/\[([^\]]{0,200})\]\(([^)\s]{0,2000})[^)]{0,200}\)/g, (_m, label: string, url: string) => `${label} (${host(url)})`)
+    .replace(/\bhttps?:\/\/[^\s)>\]]+/g, (url) => host(url))
+    .slice(0, 4000);
+}
+
 const squash = (s: string): string => s.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
 
 /** True when `output` repeats a run of at least 24 characters of any vendor text. */
@@ -209,7 +229,7 @@ export async function* runModelTurn(input: ModelTurnInput): AsyncGenerator<Agent
       planMessages.push(ai);
       const calls = ai.tool_calls ?? [];
       if (calls.length === 0) {
-        const question = textOf(ai).trim() || 'What would you like me to do?';
+        const question = sanitizeModelText(textOf(ai).trim()) || 'What would you like me to do?';
         yield { type: 'question', mode, text: question, missing: [] };
         yield { type: 'done', mode, outcome: 'asked' };
         return { kind: 'pending', pending: { kind: 'model_plan', messages: saveMessages(planMessages), modelCalls } };
@@ -322,7 +342,7 @@ export async function* runModelTurn(input: ModelTurnInput): AsyncGenerator<Agent
             yield await violation({ kind: 'vendor_text_echoed', summary: "the model's reply repeated vendor text, so it was withheld" });
             yield { type: 'message', mode, text: "The model's reply repeated a vendor's own words, so I withheld it. Nothing more was ordered." };
           } else {
-            yield { type: 'message', mode, text: text || 'Done.' };
+            yield { type: 'message', mode, text: sanitizeModelText(text) || 'Done.' };
           }
           yield { type: 'done', mode, outcome: 'answered', taskId: tid };
           return { kind: 'none' };
@@ -421,7 +441,7 @@ export async function* runModelTurn(input: ModelTurnInput): AsyncGenerator<Agent
             reply(r);
             return undefined;
           }
-          yield { type: 'question', mode, text: question, missing: [] };
+          yield { type: 'question', mode, text: sanitizeModelText(question), missing: [] };
           yield { type: 'done', mode, outcome: 'asked', taskId: tid };
           return {
             kind: 'pending',

@@ -137,6 +137,18 @@ export function findDates(text: string, today: CivilDate, order: DateOrder = 'MD
       add(explicitYear(m[6], mo2, d2, first), s, e - s, [s, e]);
     }
   });
+  // "the 12th": the next such day of a month, this month or the next
+  scan(new RegExp(String.raw`\b(?:on\s+)?the\s+(\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of\s+)?(?:${MONTH_RE})\b)`, 'g'), (m, s, e) => {
+    const day = Number(m[1]);
+    let d: CivilDate | undefined;
+    for (let k = 0; k < 3 && !d; k++) {
+      const month = ((today.month - 1 + k) % 12) + 1;
+      const year = today.year + Math.floor((today.month - 1 + k) / 12);
+      const c = { year, month, day };
+      if (isRealDate(c) && compareDates(c, today) >= 0) d = c;
+    }
+    add(d, s, e - s, [s, e]);
+  });
   scan(/\b(?:the\s+)?day after tomorrow\b/g, (_m, s, e) => add(addDays(today, 2), s, e - s, [s, e]));
   scan(/\btomorrow\b/g, (_m, s, e) => add(addDays(today, 1), s, e - s, [s, e]));
   scan(/\b(?:today|tonight|this evening)\b/g, (_m, s, e) => add(today, s, e - s, [s, e]));

