@@ -16,7 +16,7 @@ describe('broker process', () => {
 
   it('starts on loopback, prints the token once, serves health and closes on SIGTERM', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', main], {
-      env: { ...process.env, STEWARD_DATA_DIR: dir, STEWARD_PORT: '0' },
+      env: { ...process.env, STEWARD_DATA_DIR: dir, STEWARD_PORT: '0', STEWARD_DEMO: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -67,4 +67,9 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'create-broker-meta',
+    up: 'CREATE TABLE broker_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT',
+  },
 ];

@@ -40,6 +40,7 @@ import { screenVendorText } from '../screen/screen.ts';
 import { compareOffers, constraintGaps, shuffled } from './ranking.ts';
 import type {
   AuditPort,
+  DisclosurePlan,
   DisclosurePort,
   EnrolledVendor,
   OutboundMessage,
@@ -547,7 +548,10 @@ export class BrokerEngine {
       purpose: needs.purpose,
       classes: [...needs.required, ...needs.optional],
       taskId,
-      approved: previously?.dataToShare ?? [],
+      category: task.spec.category,
+      ...(options.approvalId && previously
+        ? { approval: { approvalId: options.approvalId, dataClasses: previously.dataToShare } }
+        : {}),
     });
     // Without a required field the order cannot be fulfilled: that refusal is the person's policy speaking.
     const blocking = plan.denied.filter((d) => needs.required.includes(d.dataClass));
@@ -796,7 +800,7 @@ export class BrokerEngine {
       message: `Order signed and sent to ${vendor.displayName}`,
       data: { orderId },
     });
-    return this.#sendOrder(taskId, vendor, orderId, jws, payload, plan.allowed, reservationId!);
+    return this.#sendOrder(taskId, vendor, orderId, jws, payload, plan, reservationId!);
   }
 
   /** Records the person's answer to an approval; on approve, places the order it covers. */
@@ -859,7 +863,7 @@ export class BrokerEngine {
     orderId: string,
     jws: string,
     payload: unknown,
-    allowed: Partial<Record<DataClass, string>>,
+    plan: DisclosurePlan,
     reservationId: string,
   ): Promise<OrderOutcome> {
     const fail = (reason: string, code: string): OrderOutcome => {
@@ -892,19 +896,13 @@ export class BrokerEngine {
       return { status: 'failed', reasons: [reason], orderId };
     };
     try {
-      this.#o.disclosure.scanOutbound(payload, allowed);
+      this.#o.disclosure.scanOutbound(payload, plan.allowed, {
+        vendor: vendor.origin,
+        taskId,
+        messageType: 'order',
+      });
     } catch (error) {
-      this.#audit(
-        {
-          type: 'disclosure.blocked',
-          taskId,
-          actor: 'broker',
-          vendor: vendor.origin,
-          summary: 'outbound order carried personal data beyond what the policy allowed; not sent',
-          data: { orderId, code: isStewardError(error) ? error.code : 'ERR_INTERNAL' },
-        },
-        { durable: true },
-      );
+      // The profile logged the block (classes and paths, never values); the order is not sent.
       return fail(
         'the order carried personal data beyond what the policy allowed',
         isStewardError(error) ? error.code : 'ERR_INTERNAL',
@@ -923,14 +921,7 @@ export class BrokerEngine {
         isStewardError(error) ? error.code : 'ERR_VENDOR_UNREACHABLE',
       );
     }
-    const purpose = PURPOSE_CLASSES[this.task(taskId).spec.category].purpose;
-    this.#o.disclosure.record({
-      vendor,
-      purpose,
-      taskId,
-      disclosed: allowed,
-      policyVersion: this.#o.policy().version,
-    });
+    this.#o.disclosure.record(plan, { vendor, taskId });
     if (reply.steward !== 'receipt' || !reply.jws)
       return fail(
         `${vendor.displayName} refused the order${reply.reason ? ` (vendor says: “${reply.reason.slice(0, 100)}”)` : ''}`,
@@ -1231,7 +1222,7 @@ export class BrokerEngine {
       aud: vendor.origin,
       clock: this.#clock,
     });
-    this.#o.disclosure.scanOutbound(message.payload, {});
+    this.#o.disclosure.scanOutbound(message.payload, {}, { vendor: vendor.origin, messageType: type });
     return message.token;
   }
 

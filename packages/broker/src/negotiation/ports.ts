@@ -83,6 +83,8 @@ export interface ProvenancePort {
 
 /** The outcome of asking for personal data for one vendor and purpose. */
 export interface DisclosurePlan {
+  /** Identifies the plan, so that exactly what was planned is recorded once sent. */
+  disclosureId?: string;
   allowed: Partial<Record<DataClass, string>>;
   ask: DataClass[];
   denied: Array<{ dataClass: DataClass; reason: string }>;
@@ -90,11 +92,19 @@ export interface DisclosurePlan {
 
 /** The person's profile (packages/profile behind it). */
 export interface DisclosurePort {
-  plan(input: { vendor: EnrolledVendor; purpose: Purpose; classes: readonly DataClass[]; taskId: string; approved: readonly DataClass[] }): DisclosurePlan;
+  /** Asks the policy field by field; releases nothing yet. `approval` covers fields the person approved. */
+  plan(input: {
+    vendor: EnrolledVendor;
+    purpose: Purpose;
+    classes: readonly DataClass[];
+    taskId: string;
+    category: Category;
+    approval?: { approvalId: string; dataClasses: readonly DataClass[] };
+  }): DisclosurePlan;
   /** Records what was actually sent (the disclosure ledger). */
-  record(input: { vendor: EnrolledVendor; purpose: Purpose; taskId: string; disclosed: Partial<Record<DataClass, string>>; policyVersion: string }): void;
-  /** Throws when a message carries profile values beyond `allowed` (outbound DLP). */
-  scanOutbound(message: unknown, allowed: Partial<Record<DataClass, string>>): void;
+  record(plan: DisclosurePlan, input: { vendor: EnrolledVendor; taskId: string }): void;
+  /** Throws when a message carries profile values beyond `allowed` (outbound DLP); the port logs the block. */
+  scanOutbound(message: unknown, allowed: Partial<Record<DataClass, string>>, context: { vendor: string; taskId?: string; messageType: string }): void;
 }
 
 /** The audit log (packages/audit behind it). */

@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+import { fetchJsonGuarded, buildJwks } from '@steward/identity';
+import type { Steward } from './steward.ts';
+
+/** What the demo world started. */
+export interface DemoWorld {
+  vendors: Array<{ id: string; name: string; origin: string; category: string }>;
+  registry: { origin: string; name: string };
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the demo vendor world next to the broker and introduces it the way a person would: trust
+ * its registry, enrol each vendor from its origin with the credential the registry issued, add the
+ * registry's ownership attestations to the graph, and use the demo agent's provenance manifest.
+ */
+export async function startDemoWorld(steward: Steward, options: { basePort: number; dataDir: string; attack?: string }): Promise<DemoWorld> {
+  const vendorsModule = await import('@steward/vendors');
+  const world = await vendorsModule.startVendorWorld({
+    basePort: options.basePort,
+    dataDir: join(options.dataDir, 'vendors'),
+    brokerId: steward.brokerId,
+    brokerJwks: () => buildJwks(steward.keys.published()),
+    ...(options.attack ? { attack: options.attack as never } : {}),
+  });
+  try {
+    steward.trustRegistry(world.registry.origin, world.registry.name, world.registry.jwks.keys);
+    steward.addFacts(vendorsModule.loadDemoAffiliations());
+    steward.manifest = vendorsModule.loadDemoManifest();
+    for (const vendor of world.vendors) {
+      const doc = (await fetchJsonGuarded(`${vendor.origin}${vendorsModule.CREDENTIAL_PATH}`, { allowPrivate: true })) as { credentials?: unknown };
+      const credential = Array.isArray(doc.credentials) && typeof doc.credentials[0] === 'string' ? doc.credentials[0] : undefined;
+      await steward.enrolVendor(vendor.origin, credential ? { credential } : {});
+    }
+  } catch (error) {
+    await world.close();
+    throw error;
+  }
+  return {
+    vendors: world.vendors.map((v) => ({ id: v.id, name: v.name, origin: v.origin, category: v.category })),
+    registry: { origin: world.registry.origin, name: world.registry.name },
+    close: () => world.close(),
+  };
+}

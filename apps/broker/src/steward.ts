@@ -1,0 +1,336 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MIGRATIONS as AUDIT_MIGRATIONS, openAuditLog, type AuditLog } from '@steward/audit';
+import { BrokerEngine, MIGRATIONS as BROKER_MIGRATIONS, type EnrolledVendor, type ProgressEvent } from '@steward/broker';
+import {
+  KeyStore,
+  MIGRATIONS as IDENTITY_MIGRATIONS,
+  RegistryStore,
+  ReplayStore,
+  RevocationList,
+  VendorStore,
+  discoverVendor,
+  ensureKeyFile,
+  keyStoreSecretFor,
+  resolverOf,
+  importVerificationKey,
+  type VendorRecord,
+} from '@steward/identity';
+import { MIGRATIONS as POLICY_MIGRATIONS, PolicyVersions, SpendLedger } from '@steward/policy';
+import { MIGRATIONS as PROFILE_MIGRATIONS, loadProfileKeyFile, openProfile, type Profile } from '@steward/profile';
+import {
+  MIGRATIONS as PROVENANCE_MIGRATIONS,
+  detectConflicts,
+  ensureSeed,
+  loadGraph,
+  renderDisclosure,
+  saveFacts,
+  factsFromFile,
+  type AffiliationGraph,
+  type VendorDescriptor,
+} from '@steward/provenance';
+import { VendorCredential, systemClock, type AgentManifest, type AuditEvent, type Clock, type Flag, type SignedOffer } from '@steward/protocol';
+import { openStore, type Store } from '@steward/store';
+import type { BrokerConfig } from './config.ts';
+import { EventHub } from './features/events.ts';
+import { A2aVendorTransport } from './transport.ts';
+
+/** Every package's migrations, applied together when the database opens. */
+export const ALL_MIGRATIONS = {
+  identity: IDENTITY_MIGRATIONS,
+  policy: POLICY_MIGRATIONS,
+  audit: AUDIT_MIGRATIONS,
+  provenance: PROVENANCE_MIGRATIONS,
+  profile: PROFILE_MIGRATIONS,
+  broker: BROKER_MIGRATIONS,
+} as const;
+
+/** How to assemble a broker. */
+export interface StewardOptions {
+  config: Pick<BrokerConfig, 'dataDir' | 'dbPath'>;
+  env?: NodeJS.ProcessEnv;
+  clock?: Clock;
+  /** The person's agent provenance manifest; default: Steward's own offline agent. */
+  manifest?: AgentManifest;
+  /** Allow vendors on loopback and private addresses (the demo world). Never in production. */
+  allowPrivateVendors?: boolean;
+  /** Offer collection window, ms. */
+  collectionWindowMs?: number;
+  /** Where the initial policy comes from when none was applied yet. Default `policies/default.yaml`. */
+  initialPolicyFile?: string;
+}
+
+/** Steward's own offline agent, when the person configured no other. */
+export const DEFAULT_MANIFEST: AgentManifest = {
+  manifestVersion: 1,
+  agent: { name: 'Steward offline agent', version: '0.1.0' },
+  maker: { name: 'The Steward project' },
+  operator: { name: 'You (runs on your machine)' },
+  modelProvider: { name: 'none (offline rules mode)' },
+  declaredAffiliations: [],
+  issuedAt: '2026-11-25T00:00:00Z',
+};
+
+const ROOT = new URL('../../../', import.meta.url).pathname;
+
+/** The assembled broker: one database, every package wired to it, and the engine on top. */
+export class Steward {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly brokerId: string;
+  readonly keys: KeyStore;
+  readonly revocation: RevocationList;
+  readonly replay: ReplayStore;
+  readonly vendors: VendorStore;
+  readonly registries: RegistryStore;
+  readonly policies: PolicyVersions;
+  readonly ledger: SpendLedger;
+  readonly audit: AuditLog;
+  readonly profile: Profile;
+  readonly engine: BrokerEngine;
+  readonly hub = new EventHub();
+  manifest: AgentManifest;
+  readonly #allowPrivate: boolean;
+  #graph: AffiliationGraph | undefined;
+  /** Events raised before the log could open (its checkpoint key is created first), appended once it is. */
+  #early: Array<{ event: AuditEvent; payload: unknown; durable: boolean }> | undefined = [];
+
+  constructor(options: StewardOptions) {
+    const env = options.env ?? process.env;
+    this.clock = options.clock ?? systemClock;
+    this.#allowPrivate = options.allowPrivateVendors ?? false;
+    this.manifest = options.manifest ?? DEFAULT_MANIFEST;
+    this.store = openStore(options.config.dbPath, { migrations: ALL_MIGRATIONS });
+    try {
+      const sink = (event: AuditEvent, payload?: unknown) => this.#append(event, payload);
+      const secret = keyStoreSecretFor(options.config.dataDir, env);
+      if ('keyFile' in secret) ensureKeyFile(secret.keyFile);
+      this.keys = KeyStore.open(this.store, secret, { clock: this.clock, audit: sink });
+      for (const purpose of ['broker', 'user'] as const) {
+        if (this.keys.list(purpose).length === 0) this.keys.create(purpose, 'EdDSA', 'broker');
+      }
+      this.brokerId = this.#brokerId();
+      const brokerKey = this.keys.signingKey('broker');
+      this.audit = openAuditLog(this.store, {
+        origin: `steward.local/audit/${this.brokerId.slice(-12)}`,
+        signer: { name: `steward.local/audit/${this.brokerId.slice(-12)}`, privateKey: brokerKey.privateKey },
+        clock: this.clock,
+        checkpointEvery: { events: 256, seconds: 300 },
+      });
+      const early = this.#early ?? [];
+      this.#early = undefined;
+      for (const e of early) this.#append(e.event, e.payload, e.durable);
+      this.revocation = new RevocationList(this.store, { clock: this.clock, audit: sink });
+      this.replay = new ReplayStore(this.store);
+      this.vendors = new VendorStore(this.store, { revocation: this.revocation, audit: sink, clock: this.clock });
+      this.registries = new RegistryStore(this.store, { clock: this.clock });
+      this.policies = new PolicyVersions(this.store, { clock: this.clock });
+      if (this.policies.history(1).length === 0) {
+        const file = options.initialPolicyFile ?? join(ROOT, 'policies', 'default.yaml');
+        const change = this.policies.apply(readFileSync(file, 'utf8'), { file, message: 'initial policy (default.yaml)' });
+        this.#append(change.event, undefined, true);
+      }
+      this.ledger = new SpendLedger(this.store, { clock: this.clock });
+      ensureSeed(this.store, this.clock);
+      // The same 0600 key file `steward profile` uses, so the CLI and the broker share one profile.
+      const dataKey = loadProfileKeyFile(options.config.dataDir);
+      this.profile = openProfile(this.store, {
+        dataKey,
+        audit: sink,
+        clock: this.clock,
+        decide: (req) => this.ledger.decideAndReserve(this.policies.active().policy, {
+          action: 'share_data',
+          category: req.vendor.category,
+          vendor: { origin: req.vendor.origin, verified: req.vendor.verified, signedCard: true, enrolled: true, new: false },
+          dataClasses: [req.dataClass],
+          purpose: req.purpose,
+          flags: [],
+          time: this.#iso(),
+          counters: { ordersToday: 0, roundsSoFar: 0, vendorsContacted: 0, toolCalls: 0 },
+        }).decision,
+      });
+      this.engine = new BrokerEngine({
+        store: this.store,
+        clock: this.clock,
+        brokerId: this.brokerId,
+        keys: { broker: brokerKey, user: this.keys.signingKey('user') },
+        replay: this.replay,
+        revocation: this.revocation,
+        vendors: { list: () => this.vendors.list().map((v) => this.#enrolled(v)), get: (o) => (this.vendors.has(o) ? this.#enrolled(this.vendors.get(o)) : undefined) },
+        transport: new A2aVendorTransport({ signingKey: () => this.keys.signingKey('broker'), allowPrivate: this.#allowPrivate }),
+        policy: () => this.policies.active().policy,
+        ledger: this.ledger,
+        provenance: {
+          flagOffers: ({ vendors, offers, asOf }) => this.#detect(vendors, offers.map((o) => o.offer), undefined, asOf),
+          checkPick: ({ vendors, offers, pickOfferHash, asOf }) => {
+            const pick = offers.find((o) => o.offerHash === pickOfferHash);
+            return this.#detect(vendors, offers.map((o) => o.offer), pick?.offer.offerId, asOf).filter((f) => f.kind === 'steering_suspected');
+          },
+          isAffiliated: (vendor, asOf) => this.#detect([vendor], [], undefined, asOf).some((f) => f.kind === 'affiliated_counterparty' || f.kind === 'undisclosed_affiliation'),
+        },
+        disclosure: {
+          plan: ({ vendor, purpose, classes, taskId, category, approval }) => {
+            const result = this.profile.planDisclosure({
+              vendor: { origin: vendor.origin, category, verified: vendor.verified },
+              purpose,
+              taskId,
+              fields: classes.map((c) => ({ dataClass: c, purpose: c === 'address' ? 'delivery' : purpose })),
+              ...(approval ? { approval } : {}),
+            });
+            return {
+              disclosureId: result.disclosureId,
+              allowed: result.disclosed,
+              ask: result.ask.map((a) => a.dataClass),
+              denied: result.refused.map((r) => ({ dataClass: r.dataClass, reason: r.reason })),
+            };
+          },
+          record: (plan) => {
+            if (plan.disclosureId && Object.keys(plan.allowed).length > 0) this.profile.recordDisclosure(plan.disclosureId);
+          },
+          scanOutbound: (message, allowed, context) => void this.profile.scanOutbound(message, allowed, context),
+        },
+        audit: { append: (event, opts) => this.#append(event, opts?.payload, opts?.durable) },
+        ...(options.collectionWindowMs === undefined ? {} : { collectionWindowMs: options.collectionWindowMs }),
+        onProgress: (event: ProgressEvent) => this.hub.publish({ type: 'progress', taskId: event.taskId, data: event }),
+      });
+    } catch (error) {
+      this.store.close();
+      throw error;
+    }
+  }
+
+  /** The affiliation graph snapshot, rebuilt after facts change. */
+  graph(): AffiliationGraph {
+    this.#graph ??= loadGraph(this.store);
+    return this.#graph;
+  }
+
+  /** Adds facts (seed, registry attestations, the person's notes) and refreshes the snapshot. */
+  addFacts(json: unknown): void {
+    saveFacts(this.store, factsFromFile(json), { clock: this.clock });
+    this.#graph = undefined;
+  }
+
+  /** The plain-language disclosure of where the person's agent came from. */
+  agentDisclosure(): string {
+    return renderDisclosure(this.manifest, this.graph(), { asOf: this.#iso().slice(0, 10), signature: this.manifest.signature ? 'unchecked' : 'unsigned' });
+  }
+
+  /** Trusts a registry (its JWKS) for vendor credentials. */
+  trustRegistry(id: string, name: string, jwks: readonly unknown[]): void {
+    this.registries.trust(id, name, jwks);
+  }
+
+  /**
+   * Enrols a vendor: fetches its keys and signed card from its origin (SSRF-guarded), verifies
+   * them, and, when a registry credential is given, verifies it against the trusted registries.
+   */
+  async enrolVendor(origin: string, options: { credential?: string } = {}): Promise<VendorRecord> {
+    const registryKeys = this.registries.list().flatMap((r) => r.keys.map((jwk) => importVerificationKey(jwk, r.id)));
+    const observation = await discoverVendor(origin, {
+      revocation: this.revocation,
+      fetch: { allowPrivate: this.#allowPrivate },
+      ...(options.credential ? { credential: { token: options.credential, registries: resolverOf(registryKeys) } } : {}),
+    });
+    const enrolledOrigin = observation.card.key.owner;
+    if (this.vendors.has(enrolledOrigin)) {
+      this.vendors.observe(enrolledOrigin, observation);
+      return this.vendors.get(enrolledOrigin);
+    }
+    return this.vendors.enrol(observation, 'person');
+  }
+
+  /** Closes the log (flushing group commits) and the database. */
+  close(): void {
+    try {
+      this.audit.close();
+    } finally {
+      this.store.close();
+    }
+  }
+
+  #detect(vendors: readonly EnrolledVendor[], offers: readonly SignedOffer[], pickOfferId: string | undefined, asOf: string): Flag[] {
+    const descriptors: VendorDescriptor[] = vendors.map((v) => {
+      const record = this.vendors.has(v.origin) ? this.vendors.get(v.origin) : undefined;
+      const claims = record?.credential ? credentialClaims(record.credential) : undefined;
+      return {
+        origin: v.origin,
+        displayName: v.displayName,
+        keyThumbprint: v.keyThumbprints[0] ?? '',
+        payoutId: v.payoutId,
+        ...(v.legalEntity ? { legalEntity: v.legalEntity } : {}),
+        declaredOwners: [...v.declaredOwners],
+        declaredAffiliations: [...v.declaredAffiliations],
+        ...(claims ? { credential: { issuer: claims.iss, legalEntity: claims.legalEntity, owners: claims.owners, verificationLevel: claims.verificationLevel, issuedAt: new Date(claims.iat * 1000).toISOString() } } : {}),
+      };
+    });
+    return detectConflicts(this.graph(), {
+      manifest: this.manifest,
+      vendors: descriptors,
+      offers: offers.map((o) => ({ offerId: o.offerId, vendor: o.vendor, total: o.total, delivery: o.delivery, sponsored: o.sponsored, items: o.items.map((i) => ({ sku: i.sku, quantity: i.quantity })), iat: o.iat })),
+      ...(pickOfferId ? { pickOfferId } : {}),
+      asOf: asOf.slice(0, 10),
+      nowMs: this.clock.now(),
+    });
+  }
+
+  #enrolled(v: VendorRecord): EnrolledVendor {
+    const ext = v.card.capabilities.extensions?.find((e) => e.uri.includes('/a2a/ext/commerce/'))?.params as
+      | { payout?: { payoutId?: string }; categories?: string[]; legalEntity?: EnrolledVendor['legalEntity'] }
+      | undefined;
+    return {
+      origin: v.origin,
+      displayName: v.displayName,
+      a2aUrl: v.card.url,
+      categories: (ext?.categories ?? []) as EnrolledVendor['categories'],
+      status: v.status,
+      keyThumbprints: v.keys.map((k) => k.kid),
+      publicJwks: v.keys,
+      payoutId: ext?.payout?.payoutId ?? '',
+      verified: v.verificationLevel !== 'pinned',
+      signedCard: true,
+      ...(v.registry ? { registry: v.registry } : {}),
+      ...(v.verificationLevel !== 'pinned' ? { verificationLevel: v.verificationLevel } : {}),
+      ...(ext?.legalEntity ? { legalEntity: ext.legalEntity } : {}),
+      declaredOwners: v.owners,
+      declaredAffiliations: v.affiliations,
+      isNew: (this.store.db.prepare("SELECT COUNT(*) AS n FROM broker_orders WHERE vendor = ? AND status = 'accepted'").get(v.origin) as { n: number }).n === 0,
+    };
+  }
+
+  #append(event: AuditEvent, payload?: unknown, durable?: boolean): void {
+    if (this.#early) {
+      this.#early.push({ event, payload, durable: durable === true });
+      return;
+    }
+    const receipt = durable ? this.audit.appendDurably(event, payload === undefined ? {} : { payload }) : undefined;
+    if (!durable) {
+      this.audit.append(event, payload === undefined ? {} : { payload }).then(
+        (r) => this.hub.publish({ type: 'audit', data: { index: r.index, type: event.type, summary: event.summary } }),
+        (error: unknown) => process.emitWarning(`audit append failed: ${String(error)}`),
+      );
+    } else if (receipt) {
+      this.hub.publish({ type: 'audit', data: { index: receipt.index, type: event.type, summary: event.summary } });
+    }
+  }
+
+  #brokerId(): string {
+    const row = this.store.db.prepare("SELECT value FROM broker_meta WHERE key = 'broker_id'").get() as { value: string } | undefined;
+    if (row) return row.value;
+    const id = `urn:steward:broker:${this.keys.list('broker')[0]!.kid}`;
+    this.store.transaction(() => this.store.db.prepare("INSERT INTO broker_meta (key, value) VALUES ('broker_id', ?)").run(id));
+    return id;
+  }
+
+  #iso(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+}
+
+/** The claims of a credential verified at enrolment and stored with the vendor. */
+function credentialClaims(token: string): VendorCredential | undefined {
+  const payload = token.split('.')[1];
+  if (!payload) return undefined;
+  const parsed = VendorCredential.safeParse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+  return parsed.success ? parsed.data : undefined;
+}

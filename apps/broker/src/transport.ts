@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP, type LookupFunction } from 'node:net';
+import { Role, type Message, type Part } from '@a2a-js/sdk';
+import { JsonRpcTransportFactory, type Transport } from '@a2a-js/sdk/client';
+import type { EnrolledVendor, OutboundMessage, VendorReply, VendorTransport } from '@steward/broker';
+import { isPrivateAddress, signRequest, type SigningKey } from '@steward/identity';
+import { ServerError } from './errors.ts';
+
+/** Options of {@link A2aVendorTransport}. */
+export interface A2aTransportOptions {
+  /** The broker's current message key: every outbound request is signed with it (RFC 9421). */
+  signingKey: () => SigningKey;
+  /** Development only: allow vendors on loopback and private addresses (the demo world). */
+  allowPrivate?: boolean;
+  /** Largest vendor answer in bytes. Default 256 KiB (THREATS #29). */
+  maxResponseBytes?: number;
+  /** Whole-request limit in ms. Default 10 s. */
+  timeoutMs?: number;
+}
+
+function guardedLookup(allowPrivate: boolean): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+      if (error) return callback(error, '', 0);
+      const list = (Array.isArray(addresses) ? addresses : [addresses]);
+      const bad = list.find((a) => !allowPrivate && isPrivateAddress(a.address));
+      if (bad) return callback(new Error(`\`${hostname}\` resolves to a private address`), '', 0);
+      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
+      const first = list[0]!;
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+/**
+ * A `fetch` for the A2A client that only POSTs to the vendor's own origin, signs every request
+ * with RFC 9421 (Web Bot Auth profile), never follows redirects, refuses private addresses (unless
+ * the development flag is on), and caps the answer's size and time.
+ */
+export function vendorFetch(vendor: EnrolledVendor, options: A2aTransportOptions): typeof fetch {
+  const maxBytes = options.maxResponseBytes ?? 256 * 1024;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const allowPrivate = options.allowPrivate === true;
+  return async (input, init) => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    if (url.origin !== vendor.origin) {
+      throw new ServerError('ERR_REQUEST_INVALID', `refusing to send to \`${url.origin}\`: not the enrolled origin \`${vendor.origin}\``);
+    }
+    if (url.protocol !== 'https:' && !(allowPrivate && url.protocol === 'http:')) {
+      throw new ServerError('ERR_REQUEST_INVALID', `refusing plain http to \`${url.origin}\``);
+    }
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(host) && !allowPrivate && isPrivateAddress(host)) {
+      throw new ServerError('ERR_REQUEST_INVALID', `refusing private address \`${host}\``);
+    }
+    const method = (init?.method ?? 'GET').toUpperCase();
+    const body = typeof init?.body === 'string' ? init.body : init?.body ? Buffer.from(await new Response(init.body).arrayBuffer()).toString('utf8') : '';
+    const headers: Record<string, string> = {};
+    new Headers(init?.headers).forEach((value, key) => {
+      headers[key] = value;
+    });
+    headers['content-type'] ??= 'application/json';
+    headers['accept-encoding'] = 'identity';
+    Object.assign(headers, signRequest({ method, url: url.href, headers, body }, options.signingKey()));
+    const signal = init?.signal ?? undefined;
+    return new Promise<Response>((resolve, reject) => {
+      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const req = send(url, { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: guardedLookup(allowPrivate), agent: false }, (res: IncomingMessage) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 300 && status < 400) {
+          res.resume();
+          return fail(new ServerError('ERR_REQUEST_INVALID', `\`${vendor.origin}\` answered with a redirect; redirects are never followed`));
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBytes) return fail(new ServerError('ERR_BODY_TOO_LARGE', `\`${vendor.origin}\` answered with more than ${maxBytes} bytes`));
+          chunks.push(chunk);
+        });
+        res.on('end', () => {
+          clearTimeout(timer);
+          const responseHeaders = new Headers();
+          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') responseHeaders.set(k, v);
+          resolve(new Response(Buffer.concat(chunks), { status, headers: responseHeaders }));
+        });
+        res.on('error', fail);
+      });
+      const timer = setTimeout(() => fail(new ServerError('ERR_REQUEST_INVALID', `\`${vendor.origin}\` did not answer within ${timeoutMs} ms`)), timeoutMs);
+      function fail(error: Error) {
+        clearTimeout(timer);
+        req.destroy();
+        reject(error);
+      }
+      signal?.addEventListener('abort', () => fail(new ServerError('ERR_REQUEST_INVALID', 'request aborted')), { once: true });
+      req.on('error', fail);
+      req.end(body);
+    });
+  };
+}
+
+/**
+ * Talks to vendors over A2A JSON-RPC with @a2a-js/sdk's client: one `SendMessage` per Steward
+ * message, the signed JWS in a single data part (docs/wire-protocol.md).
+ */
+export class A2aVendorTransport implements VendorTransport {
+  readonly #options: A2aTransportOptions;
+  readonly #clients = new Map<string, { url: string; transport: Transport }>();
+
+  constructor(options: A2aTransportOptions) {
+    this.#options = options;
+  }
+
+  async exchange(vendor: EnrolledVendor, message: OutboundMessage, signal: AbortSignal): Promise<VendorReply> {
+    const transport = await this.#transport(vendor);
+    const part = { content: { $case: 'data', value: { steward: message.steward, jws: message.jws } }, metadata: undefined, filename: '', mediaType: 'application/json' } as unknown as Part;
+    const a2aMessage = {
+      messageId: randomUUID(),
+      contextId: '',
+      taskId: '',
+      role: Role.ROLE_USER,
+      parts: [part],
+      metadata: undefined,
+      extensions: [],
+      referenceTaskIds: [],
+    } as unknown as Message;
+    const result = await transport.sendMessage({ tenant: '', message: a2aMessage, configuration: undefined, metadata: undefined }, { signal });
+    return readReply(result);
+  }
+
+  async #transport(vendor: EnrolledVendor): Promise<Transport> {
+    const cached = this.#clients.get(vendor.origin);
+    if (cached && cached.url === vendor.a2aUrl) return cached.transport;
+    if (new URL(vendor.a2aUrl).origin !== vendor.origin) {
+      throw new ServerError('ERR_REQUEST_INVALID', `the card of \`${vendor.origin}\` names an A2A endpoint on another origin`);
+    }
+    const factory = new JsonRpcTransportFactory({ fetchImpl: vendorFetch(vendor, this.#options) });
+    const card = { supportedInterfaces: [{ url: vendor.a2aUrl, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '1.0' }] } as unknown as Parameters<JsonRpcTransportFactory['create']>[1];
+    const transport = await factory.create(vendor.a2aUrl, card);
+    this.#clients.set(vendor.origin, { url: vendor.a2aUrl, transport });
+    return transport;
+  }
+}
+
+/** Finds the single Steward data part in an A2A result (a Message, or a Task's status message). */
+export function readReply(result: unknown): VendorReply {
+  const r = result as { parts?: unknown[]; status?: { message?: { parts?: unknown[] } }; artifacts?: Array<{ parts?: unknown[] }> };
+  const parts = r.parts ?? r.status?.message?.parts ?? r.artifacts?.flatMap((a) => a.parts ?? []) ?? [];
+  for (const p of parts) {
+    const content = (p as { content?: { $case?: string; value?: unknown } }).content;
+    const data = content?.$case === 'data' ? content.value : (p as { kind?: string; data?: unknown }).kind === 'data' ? (p as { data?: unknown }).data : undefined;
+    if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
+      const d = data as Record<string, unknown>;
+      if (typeof d.steward === 'string') {
+        return {
+          steward: d.steward.slice(0, 32),
+          ...(typeof d.jws === 'string' ? { jws: d.jws } : {}),
+          ...(typeof d.reason === 'string' ? { reason: d.reason.slice(0, 300) } : {}),
+        };
+      }
+    }
+  }
+  return { steward: 'refusal', reason: 'bad_request: the vendor answered without a Steward data part' };
+}
