@@ -1,4 +1,4 @@
-import { Origin, parseStrict } from '@steward/protocol';
+import { Origin, parseStrict, type Clock } from '@steward/protocol';
 import { verifyCard } from '../card/verify.ts';
 import { verifyCredential } from '../credential/credential.ts';
 import { IdentityError } from '../errors.ts';
@@ -19,6 +19,8 @@ export const MAX_VENDOR_KEYS = 8;
 export interface DiscoverOptions {
   revocation: RevocationCheck;
   fetch?: SafeFetchOptions;
+  /** Time for checking a credential's validity. */
+  clock?: Clock;
   /** A registry credential (compact JWT) the person supplied, and the registries they trust. */
   credential?: { token: string; registries: KeyResolver };
 }
@@ -69,6 +71,7 @@ export async function discoverVendor(originInput: string, options: DiscoverOptio
     revocation: options.revocation,
     subject: origin,
     vendorKids: keys.map((k) => k.kid),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   return { card, keys, credential: { token: options.credential.token, claims } };
 }

@@ -76,7 +76,7 @@ describe('vendor trust store', () => {
     env.cleanup();
   });
 
-  const discover = (extra = {}) => discoverVendor(vendor.origin, { revocation, fetch: { allowPrivate: true }, ...extra });
+  const discover = (extra = {}) => discoverVendor(vendor.origin, { revocation, clock, fetch: { allowPrivate: true }, ...extra });
 
   it('refuses to fetch a loopback vendor without the development flag', async () => {
     expect(await codeOf(discoverVendor(vendor.origin, { revocation }))).toBe('ERR_FETCH_SCHEME_REFUSED');
@@ -177,6 +177,33 @@ describe('vendor trust store', () => {
     expect(await codeOf(discover({ credential: { token: otherSub, registries: registries.resolveKey } }))).toBe('ERR_CREDENTIAL_SUBJECT_MISMATCH');
     const offer = signMessage('offer', offerBody(), { key: registryKey, iss: 'https://registry.example', aud: 'urn:steward:broker', clock }).token;
     expect(await codeOf(discover({ credential: { token: offer, registries: registries.resolveKey } }))).toBe('ERR_JWS_TYP_MISMATCH');
+  });
+
+  it('refresh re-checks the stored credential; manual suspend and reactivation are audited', async () => {
+    const registryKey = generateSigningKey();
+    const registries = new RegistryStore(env.store);
+    registries.trust('https://registry.example', 'Demo registry', [publishedJwk(registryKey)]);
+    const claims = {
+      sub: vendor.origin,
+      cnf: { jkt: vendor.keys[0]!.kid },
+      legalEntity: { name: 'Example Shop Ltd' },
+      owners: [],
+      payoutId: 'payout-shop-1',
+      categories: ['groceries' as const],
+      verificationLevel: 'basic' as const,
+    };
+    const token = issueCredential(claims, { key: registryKey, registry: 'https://registry.example', clock, lifetimeSeconds: 600 });
+    vendors.enrol(await discover({ credential: { token, registries: registries.resolveKey } }));
+    const refresh = () => refreshVendor(vendors, vendor.origin, { revocation, clock, fetch: { allowPrivate: true }, credential: { token: '', registries: registries.resolveKey } });
+    expect((await refresh()).changed).toBe(false);
+    // The registry is no longer trusted: the stored credential fails on refresh.
+    registries.remove('https://registry.example');
+    expect(await codeOf(refresh())).toBe('ERR_CREDENTIAL_ISSUER_UNTRUSTED');
+    vendors.suspend(vendor.origin, 'checking a complaint');
+    expect(await codeOf(() => vendors.resolveKey(vendor.keys[0]!.kid))).toBe('ERR_VENDOR_SUSPENDED');
+    expect(vendors.confirm(vendor.origin).status).toBe('active');
+    expect(events.map((e) => e.type)).toEqual(['vendor.enrolled', 'vendor.suspended', 'vendor.confirmed']);
+    expect(await codeOf(() => vendors.get('https://nobody.example'))).toBe('ERR_VENDOR_NOT_ENROLLED');
   });
 
   it('a JWKS with too many keys is refused', async () => {
