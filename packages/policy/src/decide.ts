@@ -1,4 +1,12 @@
-import { systemClock, type Clock, type Decision, type Effect, type Reason } from '@steward/protocol';
+import {
+  systemClock,
+  type Clock,
+  type DataClass,
+  type Decision,
+  type Effect,
+  type Money,
+  type Reason,
+} from '@steward/protocol';
 import {
   EvalContext,
   EvaluationError,
@@ -38,6 +46,31 @@ function byReason(a: Reason, b: Reason): number {
   );
 }
 
+/** What evaluation found before the decision is made: every rule that fired, and every error. */
+export interface Evaluation {
+  /** Rules that fired, in evaluation order (decide() sorts; order never changes the answer). */
+  fired: readonly Fired[];
+  /** Checks that could not be evaluated; those that could ask or deny are also in `fired`. */
+  errors: readonly { ruleId: string; message: string; shadow: boolean }[];
+  redact: ReadonlySet<DataClass>;
+  relay: ReadonlySet<DataClass>;
+  amountCap: Money | undefined;
+}
+
+/**
+ * Evaluates a request against a compiled policy (stage 3): runs every check that applies to the
+ * action and records what fired. A check that throws is recorded in `errors` and, when it could
+ * ask or deny, counts as firing (fail closed). {@link decide} turns this into a Decision.
+ * @see docs/policies.md
+ */
+export function evaluatePolicy(
+  policy: CompiledPolicy,
+  request: PolicyRequest,
+  spend?: SpendLookup,
+): Evaluation {
+  return runChecks(policy, request, spend);
+}
+
 function runChecks(
   policy: CompiledPolicy,
   request: PolicyRequest,
@@ -70,7 +103,7 @@ function runChecks(
 }
 
 /**
- * Decides a request (stage 4): deny by default, deny beats ask beats allow, the answer does not
+ * Decides a request (stage 4, after parse, validate and evaluate): deny by default, deny beats ask beats allow, the answer does not
  * depend on rule order, and a rule that cannot be evaluated counts as firing with its effect
  * (fail closed). Pure apart from the clock and the spend lookup.
  * @see docs/policies.md

@@ -3,7 +3,7 @@ import { Decision, FixedClock } from '@steward/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { decide, loadPolicy, parsePolicyRequest, type SpendLookup } from '../src/index.ts';
+import { decide, evaluatePolicy, loadPolicy, parsePolicyRequest, type SpendLookup } from '../src/index.ts';
 
 interface Vector {
   name: string;
@@ -247,6 +247,23 @@ describe('decide', () => {
     expect(d.reasons.find((r) => r.ruleId === 'shadow-policy')?.message).toBe(
       'shadow policy `trial` would allow this (not enforced)',
     );
+  });
+
+  it('evaluates as a stage of its own: what fired and what errored, before any decision', () => {
+    const req = parsePolicyRequest({ ...base, counters: { ordersToday: 0 } });
+    const ev = evaluatePolicy(policy, req, () => 0);
+    expect(ev.errors).toEqual([
+      { ruleId: 'limit.max-tool-calls', message: 'the request has no `toolCalls` counter', shadow: false },
+    ]);
+    expect(ev.fired.map((f) => [f.id, f.effect]).sort()).toEqual(
+      [
+        ['allow-orders', 'allow'],
+        ['ask-above-50', 'ask'],
+        ['ask-unverified', 'ask'],
+        ['limit.max-tool-calls', 'deny'],
+      ].sort(),
+    );
+    expect(decide(policy, req, { spend: () => 0, clock }).effect).toBe('deny');
   });
 
   it('rejects a malformed request with a coded error', () => {
