@@ -233,6 +233,9 @@ export class AuditLog {
         { details: { stateSize: state.size, stored: (maxIdx ?? -1) + 1 } },
       );
     }
+    // INVARIANT: a broker (one that signs) never starts on a tree that does not extend its last
+    // signed checkpoint; reading the log without a signer stays possible, to investigate.
+    if (this.#signer) this.#assertExtendsLastCheckpoint(this.#signer);
     if (this.#every.seconds && this.#signer) {
       this.#checkpointTimer = setInterval(
         () => this.#maybeCheckpoint(),
@@ -697,6 +700,28 @@ export class AuditLog {
       this.checkpoint();
     } catch (error) {
       this.#onCheckpointError(error);
+    }
+  }
+
+  #assertExtendsLastCheckpoint(signer: NoteSigner): void {
+    const last = this.latestCheckpoint();
+    if (!last) return;
+    try {
+      const cp = verifyCheckpoint(
+        last.note,
+        [toVerifier(signer.name, signer.privateKey), ...this.#previousKeys],
+        this.origin,
+      );
+      if (cp.size > this.size) throw new Error(`it covers ${cp.size} events but ${this.size} are stored`);
+      if (!rootAt(this.#nodeSource, cp.size).equals(cp.root))
+        throw new Error('the stored tree has another root at its size');
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      throw new AuditError(
+        'ERR_AUDIT_CHECKPOINT_INCONSISTENT',
+        `the audit log does not extend its last signed checkpoint (${reason}); run \`steward audit verify\``,
+        { cause, details: { lastSize: last.size, size: this.size, reason } },
+      );
     }
   }
 

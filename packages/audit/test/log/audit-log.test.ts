@@ -73,17 +73,21 @@ describe('AuditLog', () => {
     await log.append(ev(12));
   });
 
-  it('refuses to sign a checkpoint inconsistent with the last one', () => {
+  it('refuses to sign a checkpoint inconsistent with the last one, and to reopen on it', () => {
     const { log, store, path } = openLog();
     for (let i = 0; i < 4; i++) log.appendDurably(ev(i));
     log.checkpoint();
+    // Someone rewrites the signed checkpoint behind the running broker's back.
+    const other = openStore(path);
+    other.db.prepare("UPDATE audit_checkpoints SET note = replace(note, '\n4\n', '\n3\n')").run();
+    other.close();
+    log.appendDurably(ev(9));
+    expect(() => log.checkpoint()).toThrow(
+      expect.objectContaining({ code: 'ERR_AUDIT_CHECKPOINT_INCONSISTENT' }),
+    );
     log.close();
-    // Someone rewrites the stored subtree hashes and state behind the broker's back.
-    store.db.prepare("UPDATE audit_checkpoints SET note = replace(note, '\n4\n', '\n3\n')").run();
     store.close();
-    const again = openLog(path);
-    again.log.appendDurably(ev(9));
-    expect(() => again.log.checkpoint()).toThrow(
+    expect(() => openLog(path)).toThrow(
       expect.objectContaining({ code: 'ERR_AUDIT_CHECKPOINT_INCONSISTENT' }),
     );
   });

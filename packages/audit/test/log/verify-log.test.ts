@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '@steward/store';
-import { MIGRATIONS, toVerifier, verifyLog } from '../../src/index.ts';
+import { MIGRATIONS, openAuditLog, toVerifier, verifyLog } from '../../src/index.ts';
 import { ev, KEY, openLog, SIGNER, tempDb } from './helpers.ts';
 
 /** A closed log file of `n` events with a checkpoint at `n`. */
@@ -159,5 +159,29 @@ describe('verifyLog', () => {
     const r = verifyLog(store, { verifiers: [other] });
     store.close();
     expect(r.problem).toMatchObject({ kind: 'checkpoint', index: 19 });
+  });
+
+  it('a broker refuses to open a log rewritten behind its back; the log stays readable without a signer', () => {
+    const path = makeLog(8);
+    const forged = openLog(tempDb(), { origin: 'steward.test/audit' });
+    for (let i = 0; i < 8; i++)
+      forged.log.appendDurably(i === 4 ? ev(i, { summary: 'nothing happened' }) : ev(i));
+    forged.log.close();
+    forged.store.close();
+    const store = openStore(path);
+    store.db.exec(`ATTACH '${forged.path}' AS s`);
+    store.transaction(() => {
+      store.db.exec(`DELETE FROM audit_leaves; INSERT INTO audit_leaves SELECT * FROM s.audit_leaves;
+        DELETE FROM audit_nodes; INSERT INTO audit_nodes SELECT * FROM s.audit_nodes;
+        UPDATE audit_state SET root = (SELECT root FROM s.audit_state), frontier = (SELECT frontier FROM s.audit_state);`);
+    });
+    store.db.exec('DETACH s');
+    store.close();
+    expect(() => openLog(path)).toThrow(
+      expect.objectContaining({ code: 'ERR_AUDIT_CHECKPOINT_INCONSISTENT' }),
+    );
+    const reader = openStore(path, { migrations: { audit: MIGRATIONS } });
+    expect(openAuditLog(reader).size).toBe(8);
+    reader.close();
   });
 });
