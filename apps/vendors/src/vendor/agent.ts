@@ -97,6 +97,8 @@ export class VendorAgent {
   readonly #brokerJwks: BrokerJwksSource;
   #brokerKeyCache: { text: string; keys: Map<string, VerificationKey> } | undefined;
   protected readonly issued = new Map<string, IssuedOffer>();
+  /** The last unexpected error while answering (kept for diagnosis; never sent to the broker). */
+  lastError: unknown;
 
   constructor(options: VendorAgentOptions) {
     this.profile = options.profile;

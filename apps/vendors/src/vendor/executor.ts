@@ -31,9 +31,16 @@ export class VendorExecutor implements AgentExecutor {
 
   async execute(context: RequestContext, bus: ExecutionEventBus): Promise<void> {
     const request = stewardRequestOf(context.userMessage.parts);
-    const replies: StewardReplyData[] = request
-      ? await this.#agent.handle(request)
-      : [refusal('bad_request', 'send exactly one DataPart `{ steward: "rfq" | "counter_offer" | "order", jws }`')];
+    let replies: StewardReplyData[];
+    try {
+      replies = request
+        ? await this.#agent.handle(request)
+        : [refusal('bad_request', 'send exactly one DataPart `{ steward: "rfq" | "counter_offer" | "order", jws }`')];
+    } catch (error) {
+      // Fail closed, but still answer with the contract's shape (a Message with one refusal), not a failed task.
+      this.#agent.lastError = error;
+      replies = [refusal('bad_request', 'the vendor could not process this request')];
+    }
     bus.publish(
       AgentEvent.message({
         messageId: randomUUID(),

@@ -380,6 +380,35 @@ describe('requests', () => {
   });
 });
 
+describe('failing closed', () => {
+  it('refuses everything when the broker keys cannot be read, answering with a refusal message', async () => {
+    const vendor = await startVendor({
+      profile: VENDOR_PROFILES.megamart,
+      brokerId: broker.id,
+      brokerJwks: () => {
+        throw new Error('jwks endpoint down');
+      },
+    });
+    try {
+      const [part] = await broker.send(vendor.origin, 'rfq', broker.sign('rfq', rfqFor('groceries'), vendor.origin));
+      expect(part).toEqual({ steward: 'refusal', reason: 'bad_request: the vendor could not process this request' });
+      expect(String(vendor.agent.lastError)).toContain('jwks endpoint down');
+    } finally {
+      await vendor.close();
+    }
+  });
+
+  it('refuses a broker message signed by a key not in the broker JWKS it was given', async () => {
+    const vendor = await startVendor({ profile: VENDOR_PROFILES.megamart, brokerId: broker.id, brokerJwks: { keys: [] } });
+    try {
+      const [part] = await broker.send(vendor.origin, 'rfq', broker.sign('rfq', rfqFor('groceries'), vendor.origin));
+      expect(part?.reason).toMatch(/^signature_invalid: ERR_JWS_KID_UNKNOWN/);
+    } finally {
+      await vendor.close();
+    }
+  });
+});
+
 describe('RFC 9421 request signatures', () => {
   it('with requireHttpSignatures, refuses unsigned requests and accepts the broker-signed ones', async () => {
     const vendor = await startVendor({ profile: VENDOR_PROFILES['green-valley'], brokerId: broker.id, brokerJwks: broker.jwks, requireHttpSignatures: true });
