@@ -102,6 +102,28 @@ describe('offline rules mode: a grocery task', () => {
   });
 });
 
+describe('offline rules mode: after an approval request', () => {
+  it('relays a refusal that comes after the approval (e.g. the offer expired)', async () => {
+    const broker = new FakeBroker({ approvalAbove: 1000, offers: [groceryOffer('o-a', 'FreshCo', 6000)] });
+    const agent = offlineAgent(broker);
+    const first = await collect(agent.handle('conv-ap', GROCERIES));
+    expect(doneOf(first).outcome).toBe('needs_approval');
+    broker.placeOrder = async () => ({ status: 'failed', reasons: ['the offer expired before approval'] });
+    const second = await collect(agent.handle('conv-ap', 'ok'));
+    expect(doneOf(second).outcome).toBe('failed');
+    expect(textOf(second)).toContain('the offer expired before approval');
+  });
+
+  it('drops the order on "cancel" without asking the broker again', async () => {
+    const broker = new FakeBroker({ approvalAbove: 1000, offers: [groceryOffer('o-a', 'FreshCo', 6000)] });
+    const agent = offlineAgent(broker);
+    await collect(agent.handle('conv-cn', GROCERIES));
+    const c = await collect(agent.handle('conv-cn', 'cancel'));
+    expect(doneOf(c).outcome).toBe('cancelled');
+    expect(broker.callsTo('placeOrder')).toHaveLength(1);
+  });
+});
+
 describe('offline rules mode: conversations', () => {
   it('asks what is missing, keeps the partial task across a restart, and completes it next turn', async () => {
     const broker = new FakeBroker({ offers: [] });

@@ -210,6 +210,30 @@ describe('model mode over a real OpenAI-compatible HTTP server', () => {
     expect(toolNames(negotiatorRequests()[0]!)).not.toContain('counter_offer');
   });
 
+  it('fails closed when the audit port cannot record a violation: the turn stops, nothing is ordered', async () => {
+    const broker = new FakeBroker({ offers: [groceryOffer('o-1', 'FreshCo', 6000)] });
+    llm = await startScriptedLlm({
+      script: [
+        { call: [{ name: 'plan_task', args: PLANNED }] },
+        { call: [{ name: 'share_profile', args: {} }] },
+        { call: [{ name: 'place_order', args: { offerId: 'o-1' } }] },
+      ],
+    });
+    const agent = createAgent({
+      mode: 'model',
+      tools: broker,
+      store: h.store,
+      clock: h.clock,
+      timeZone: ZONE,
+      llm: { baseUrl: llm.baseUrl, model: 'scripted-model' },
+      onViolation: () => {
+        throw new Error('audit log unavailable');
+      },
+    });
+    await expect(collect(agent.handle('conv-fc', GROCERIES))).rejects.toThrow('audit log unavailable');
+    expect(broker.callsTo('placeOrder')).toEqual([]);
+  });
+
   it('stops at the tool-call bound and reports it (THREATS #33)', async () => {
     const broker = new FakeBroker({ offers: [groceryOffer('o-1', 'FreshCo', 6000)] });
     const loop: ScriptedTurn = { call: [{ name: 'find_vendors', args: {} }] };

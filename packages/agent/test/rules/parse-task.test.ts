@@ -81,6 +81,25 @@ describe('offline parser: properties', () => {
     );
   });
 
+  it('never resolves a date without a year to the past, in any zone', () => {
+    const zones = ['America/New_York', 'Europe/Berlin', 'Asia/Tokyo', 'Pacific/Auckland', 'America/Los_Angeles'];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.parse('2026-01-01T00:00:00Z'), max: Date.parse('2027-12-31T00:00:00Z') }),
+        fc.constantFrom(...zones),
+        fc.constantFrom('tomorrow', 'this saturday', 'next friday', 'dec 12', '3/1', 'the 30th', 'today'),
+        (now, timeZone, when) => {
+          const r = parseRequest(`flights from Boston to Denver ${when}`, { now, timeZone });
+          expect(r.kind).toBe('task');
+          if (r.kind !== 'task') return;
+          const today = new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date(now));
+          expect(r.task.constraints.departDate! >= today).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('is deterministic for the same text, clock and zone', () => {
     const text = 'book a table for 4 at 7pm tomorrow near downtown';
     expect(parseRequest(text, ctx)).toEqual(parseRequest(text, ctx));
