@@ -66,11 +66,12 @@ export type { DiscoverOptions } from './trust/discover.ts';
 export {
   signRequest,
   verifyRequest,
+  signDirectoryResponse,
   contentDigest,
   HTTPSIG_TAG,
   DEFAULT_COVERED_COMPONENTS,
   REQUIRED_SIGNATURE_PARAMETERS,
 } from './httpsig/http-signature.ts';
-export type { HttpRequestParts, SignRequestOptions, SignatureHeaders, VerifyRequestOptions, VerifiedRequest } from './httpsig/http-signature.ts';
+export type { HttpRequestParts, SignRequestOptions, SignatureHeaders, VerifyRequestOptions, VerifiedRequest, DirectorySignatureHeaders } from './httpsig/http-signature.ts';
 export { fetchGuarded, fetchJsonGuarded, isPrivateAddress } from './fetch/safe-fetch.ts';
 export type { SafeFetchOptions } from './fetch/safe-fetch.ts';

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
-import { createSignatureSync, isSignatureError, verifySignature, type FieldOccurrence, type RequestDescriptor, type SignatureParameters, type Verifier } from 'http-message-sig';
+import { component, createSignatureSync, isSignatureError, verifySignature, type FieldOccurrence, type RequestDescriptor, type SignatureParameters, type Verifier } from 'http-message-sig';
 import { parseDictionary } from 'structured-headers';
 import { isStewardError, systemClock, type Clock } from '@steward/protocol';
 import { IdentityError } from '../errors.ts';
@@ -258,4 +258,42 @@ export async function verifyRequest(request: HttpRequestParts, options: VerifyRe
   const p = verified.parameters;
   options.replay.checkAndRecord(`httpsig:${trusted.owner}`, String(p.nonce), Number(p.expires) + SKEW_SECONDS, now, 'ERR_HTTPSIG_REPLAYED');
   return { key: trusted, label: verified.label, parameters: p };
+}
+
+/** Headers that sign a key directory response. */
+export type DirectorySignatureHeaders = {
+  'signature-input': string;
+  signature: string;
+};
+
+/**
+ * Signs the response that serves the broker's key directory, once per key in it, with tag
+ * `http-message-signatures-directory` over `"@authority";req`, so a verifier can check that each
+ * published key is held by whoever serves the directory (Web Bot Auth directory draft).
+ * `requestUrl` is the URL the directory was requested at.
+ * @see https://datatracker.ietf.org/doc/draft-meunier-http-message-signatures-directory/
+ */
+export function signDirectoryResponse(requestUrl: string, keys: readonly SigningKey[], options: { clock?: Clock; lifetimeSeconds?: number } = {}): DirectorySignatureHeaders {
+  const created = Math.floor((options.clock ?? systemClock).now() / 1000);
+  const inputs: string[] = [];
+  const signatures: string[] = [];
+  keys.forEach((key, i) => {
+    const algorithm = algorithmOf(key);
+    const out = createSignatureSync(
+      { kind: 'response', status: 200, fields: [], request: { kind: 'request', method: 'GET', targetUri: requestUrl, fields: [] } },
+      {
+        label: `sig${i + 1}`,
+        components: [component('@authority', { req: true })],
+        parameters: { created, expires: created + (options.lifetimeSeconds ?? 300), keyid: key.kid, alg: algorithm, tag: HTTPSIG_TAG.directory },
+        signer: {
+          algorithm,
+          sign: (data) =>
+            algorithm === 'ed25519' ? cryptoSign(null, data, key.privateKey) : cryptoSign('sha256', data, { key: key.privateKey, dsaEncoding: 'ieee-p1363' }),
+        },
+      },
+    );
+    inputs.push(out.signatureInput);
+    signatures.push(out.signature);
+  });
+  return { 'signature-input': inputs.join(', '), signature: signatures.join(', ') };
 }

@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, sign as cryptoSign, verify as crypto
 import { createSignatureSync, verifySignature } from 'http-message-sig';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { contentDigest, signRequest, verifyRequest, type HttpRequestParts, type VerifyRequestOptions } from '../../src/httpsig/http-signature.ts';
+import { contentDigest, signDirectoryResponse, signRequest, verifyRequest, type HttpRequestParts, type VerifyRequestOptions } from '../../src/httpsig/http-signature.ts';
 import { generateSigningKey, importSigningKey, importVerificationKey, verificationKeyOf, type SigningKey } from '../../src/keys/key-pair.ts';
 import { ReplayStore } from '../../src/replay/replay-store.ts';
 import type { RevocationCheck } from '../../src/revocation/revocation-check.ts';
@@ -185,5 +185,41 @@ describe('Steward request signatures', () => {
       const headers = { ...(req.headers as Record<string, string>), 'signature-input': 'sig1=((((' };
       expect(await codeOf(verifyRequest({ ...req, headers }, options()))).toBe('ERR_HTTPSIG_MALFORMED');
     });
+  });
+});
+
+describe('signed key directory response', () => {
+  it('signs once per key over "@authority";req with the directory tag', async () => {
+    const keys = [generateSigningKey(), generateSigningKey()];
+    const url = 'https://broker.example/.well-known/http-message-signatures-directory';
+    const headers = signDirectoryResponse(url, keys, { clock: clockAt() });
+    const response = (target: string) => ({
+      kind: 'response' as const,
+      status: 200,
+      fields: [
+        { name: 'signature-input', value: headers['signature-input'] },
+        { name: 'signature', value: headers.signature },
+      ],
+      request: { kind: 'request' as const, method: 'GET', targetUri: target, fields: [] },
+    });
+    for (const [i, key] of keys.entries()) {
+      const vk = verificationKeyOf(key, BROKER);
+      const v = await verifySignature(response(url), {
+        label: `sig${i + 1}`,
+        policy: { algorithms: ['ed25519'], requiredComponents: [], requiredParameters: ['created', 'expires', 'keyid', 'tag'], now: T0 + 1 },
+        resolveVerifier: (c) => {
+          expect(c.parameters.keyid).toBe(vk.kid);
+          return { algorithm: 'ed25519', verify: (d, s) => cryptoVerify(null, d, vk.publicKey, s) };
+        },
+      });
+      expect(v.parameters.tag).toBe('http-message-signatures-directory');
+    }
+    await expect(
+      verifySignature(response('https://evil.example/.well-known/http-message-signatures-directory'), {
+        label: 'sig1',
+        policy: { algorithms: ['ed25519'], requiredComponents: [], requiredParameters: [], now: T0 + 1 },
+        resolveVerifier: () => ({ algorithm: 'ed25519', verify: (d, s) => cryptoVerify(null, d, keys[0]!.publicKey, s) }),
+      }),
+    ).rejects.toMatchObject({ code: 'VerificationFailed' });
   });
 });
