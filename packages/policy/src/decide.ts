@@ -185,7 +185,12 @@ function decideAs(
       ? []
       : [...new Set(determining.map((f) => f.remedy).filter((r): r is string => r !== undefined))].sort();
   const errors = ctx.errors
-    .filter((e) => !e.shadow && !fileShadow)
+    .filter(
+      (e, i, all) =>
+        !e.shadow &&
+        !fileShadow &&
+        all.findIndex((o) => o.ruleId === e.ruleId && o.message === e.message) === i,
+    )
     .map((e) => ({ ruleId: e.ruleId, message: e.message }))
     .sort((a, b) =>
       a.ruleId < b.ruleId
