@@ -13,7 +13,12 @@ let stderr: string[];
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'steward-cli-provenance-'));
-  ctx = { dataDir: join(dir, 'data'), dbPath: join(dir, 'data', 'steward.db'), homeDir: join(dir, 'home'), brokerUrl: 'http://127.0.0.1:1' };
+  ctx = {
+    dataDir: join(dir, 'data'),
+    dbPath: join(dir, 'data', 'steward.db'),
+    homeDir: join(dir, 'home'),
+    brokerUrl: 'http://127.0.0.1:1',
+  };
   mkdirSync(ctx.dataDir, { recursive: true });
   stdout = [];
   stderr = [];
@@ -40,7 +45,12 @@ const run = async (...args: string[]) => {
 };
 
 // RFC 8037 Appendix A test key (published; never for production).
-const privateJwk = { kty: 'OKP', crv: 'Ed25519', d: 'nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A', x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo' };
+const privateJwk = {
+  kty: 'OKP',
+  crv: 'Ed25519',
+  d: 'nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A',
+  x: '11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo',
+};
 const publicJwk = { kty: 'OKP', crv: 'Ed25519', x: privateJwk.x };
 const manifest: AgentManifest = {
   manifestVersion: 1,
@@ -74,7 +84,7 @@ describe('steward provenance', () => {
     expect((await run('show', 'asda', '--as-of', 'yesterday')).err).toContain('ERR_PROVENANCE_INPUT_INVALID');
   });
 
-  it('add-edge and import: the person\'s notes and imported facts show up', async () => {
+  it("add-edge and import: the person's notes and imported facts show up", async () => {
     const file = join(dir, 'notes.json');
     writeFileSync(
       file,
@@ -89,14 +99,29 @@ describe('steward provenance', () => {
     const imp = await run('import', file);
     expect(imp.code).toBe(0);
     expect(imp.out).toContain('imported steward: 1 entities, 0 edges');
-    const add = await run('add-edge', 'target', 'owns', 'corner-shop', '--stake', '0.4', '--from', '2024-01-01', '--source', 'local paper');
+    const add = await run(
+      'add-edge',
+      'target',
+      'owns',
+      'corner-shop',
+      '--stake',
+      '0.4',
+      '--from',
+      '2024-01-01',
+      '--source',
+      'local paper',
+    );
     expect(add.code).toBe(0);
     const show = await run('show', 'https://corner.example', '--as-of', '2026-11-25');
     expect(show.out).toContain('owned by  Target Corporation');
     expect(show.out).toContain('Target Corporation owns 40% Corner Shop [2024-01-01 → now]');
     expect(show.out).toContain('source (local): local paper');
-    expect((await run('add-edge', 'target', 'adores', 'corner-shop')).err).toContain('ERR_PROVENANCE_EDGE_INVALID');
-    expect((await run('import', file, '--format', 'csv')).err).toContain('ERR_PROVENANCE_IMPORT_FORMAT_UNKNOWN');
+    expect((await run('add-edge', 'target', 'adores', 'corner-shop')).err).toContain(
+      'ERR_PROVENANCE_EDGE_INVALID',
+    );
+    expect((await run('import', file, '--format', 'csv')).err).toContain(
+      'ERR_PROVENANCE_IMPORT_FORMAT_UNKNOWN',
+    );
   });
 
   it('agent: shows the manifest, checks the maker signature and renders the disclosure', async () => {

@@ -37,13 +37,21 @@ const rand = (n: number): number => {
 
 const entities: EntityRecord[] = [];
 const edges: EdgeRecord[] = [];
-for (let i = 0; i < N; i++) entities.push({ id: `e${i}`, name: `Company ${i} Holdings`, domains: [`company${i}.example`] });
+for (let i = 0; i < N; i++)
+  entities.push({ id: `e${i}`, name: `Company ${i} Holdings`, domains: [`company${i}.example`] });
 for (let i = 0; i < N; i++) {
   const inGroup = i % GROUP;
   const child = `e${i}`;
   if (inGroup === 0) {
     // Group roots: a money tie to some other group, so edge count reaches N.
-    edges.push({ child, parent: `e${(i + GROUP * (1 + rand(50))) % N}`, relation: 'paid_partner', origin: 'seed', source: `synthetic tie ${i}`, retrievedAt: '2026-11-01T00:00:00Z' });
+    edges.push({
+      child,
+      parent: `e${(i + GROUP * (1 + rand(50))) % N}`,
+      relation: 'paid_partner',
+      origin: 'seed',
+      source: `synthetic tie ${i}`,
+      retrievedAt: '2026-11-01T00:00:00Z',
+    });
     continue;
   }
   // Subsidiaries hang off an earlier member of their group (depth up to 9), some edges expired.
@@ -66,7 +74,16 @@ for (let i = 0; i < N; i++) {
 const dir = mkdtempSync(join(tmpdir(), 'steward-bench-provenance-'));
 try {
   const file = join(dir, 'facts.json');
-  writeFileSync(file, JSON.stringify({ about: 'synthetic benchmark graph', origin: 'seed', licence: 'CC0-1.0', entities, edges }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      about: 'synthetic benchmark graph',
+      origin: 'seed',
+      licence: 'CC0-1.0',
+      entities,
+      edges,
+    }),
+  );
   const dbPath = join(dir, 'steward.db');
   const store = openStore(dbPath, { migrations: { provenance: MIGRATIONS } });
   const t0 = performance.now();
@@ -114,7 +131,10 @@ try {
     vendors,
     offers,
     pickOfferId: 'o0',
-    history: Array.from({ length: 30 }, (_, r) => ({ offeredVendors: vendors.slice(0, 5).map((v) => v.origin), pickedVendor: vendors[r % 3 === 0 ? 1 : 0]!.origin })),
+    history: Array.from({ length: 30 }, (_, r) => ({
+      offeredVendors: vendors.slice(0, 5).map((v) => v.origin),
+      pickedVendor: vendors[r % 3 === 0 ? 1 : 0]!.origin,
+    })),
     asOf: '2026-11-25',
     nowMs: Date.parse('2026-11-25T00:00:00Z'),
   };
@@ -123,13 +143,31 @@ try {
 
   const seedGraph = buildGraph(loadSeedFacts());
   confusableIndex(seedGraph);
-  const baseline = measure('10 offers, seed graph (10 entities)', () => detectConflicts(seedGraph, input), 2000, 200);
-  const big = measure('10 offers, 100k entities + 100k edges', () => detectConflicts(graph, input), 2000, 200);
+  const baseline = measure(
+    '10 offers, seed graph (10 entities)',
+    () => detectConflicts(seedGraph, input),
+    2000,
+    200,
+  );
+  const big = measure(
+    '10 offers, 100k entities + 100k edges',
+    () => detectConflicts(graph, input),
+    2000,
+    200,
+  );
   report('provenance: detectConflicts (all detectors, pure, graph in memory)', baseline, [big]);
-  note(`graph: ${graph.entityCount.toLocaleString('en-US')} entities, ${graph.edgeCount.toLocaleString('en-US')} edges; flags raised: ${flags.length} (${kinds.join(', ')})`);
-  note(`flags p50 ${(big.medianUs / 1000).toFixed(3)} ms (goal ≤ 1 ms): ${big.medianUs <= 1000 ? 'met' : 'NOT met'}`);
-  note(`import of ${imported.entities.toLocaleString('en-US')} entities + ${imported.edges.toLocaleString('en-US')} edges from JSON into a SQLite file: ${(importMs / 1000).toFixed(2)} s (goal < 10 s): ${importMs < 10_000 ? 'met' : 'NOT met'}`);
-  note(`loading the snapshot from SQLite: ${(loadMs / 1000).toFixed(2)} s; building the confusable-name index once: ${indexMs.toFixed(0)} ms`);
+  note(
+    `graph: ${graph.entityCount.toLocaleString('en-US')} entities, ${graph.edgeCount.toLocaleString('en-US')} edges; flags raised: ${flags.length} (${kinds.join(', ')})`,
+  );
+  note(
+    `flags p50 ${(big.medianUs / 1000).toFixed(3)} ms (goal ≤ 1 ms): ${big.medianUs <= 1000 ? 'met' : 'NOT met'}`,
+  );
+  note(
+    `import of ${imported.entities.toLocaleString('en-US')} entities + ${imported.edges.toLocaleString('en-US')} edges from JSON into a SQLite file: ${(importMs / 1000).toFixed(2)} s (goal < 10 s): ${importMs < 10_000 ? 'met' : 'NOT met'}`,
+  );
+  note(
+    `loading the snapshot from SQLite: ${(loadMs / 1000).toFixed(2)} s; building the confusable-name index once: ${indexMs.toFixed(0)} ms`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

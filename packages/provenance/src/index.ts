@@ -26,7 +26,14 @@ export type { ImportedFacts } from './import/gleif.ts';
 export { factsFromWikidata, WikidataFile, wikidataDate } from './import/wikidata.ts';
 export { storeLookup, EMPTY_LOOKUP } from './import/lookup.ts';
 export type { IdLookup } from './import/lookup.ts';
-export { parseManifest, loadManifest, signManifest, verifyManifest, checkManifestSignature, manifestSigningInput } from './manifest/manifest.ts';
+export {
+  parseManifest,
+  loadManifest,
+  signManifest,
+  verifyManifest,
+  checkManifestSignature,
+  manifestSigningInput,
+} from './manifest/manifest.ts';
 export type { ManifestSignatureStatus } from './manifest/manifest.ts';
 export { renderDisclosure } from './manifest/disclosure.ts';
 export type { DisclosureOptions } from './manifest/disclosure.ts';
@@ -34,7 +41,14 @@ export { registrableDomain, domainLabel } from './resolve/domain.ts';
 export { skeleton, nameKey, mixedScripts } from './resolve/confusable.ts';
 export { resolveEntityRef, resolveVendor } from './resolve/entity.ts';
 export type { EntityMatch, MatchBasis } from './resolve/entity.ts';
-export type { VendorDescriptor, CredentialFacts, OfferView, PickRecord, DetectionInput, DetectionOptions } from './detect/types.ts';
+export type {
+  VendorDescriptor,
+  CredentialFacts,
+  OfferView,
+  PickRecord,
+  DetectionInput,
+  DetectionOptions,
+} from './detect/types.ts';
 export { DetectionContext } from './detect/context.ts';
 export type { AgentParty, VendorView, Affiliation } from './detect/context.ts';
 export { detectConflicts } from './detect/detect-conflicts.ts';

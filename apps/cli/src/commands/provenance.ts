@@ -25,7 +25,8 @@ function withGraphStore<T>(ctx: CliContext, fn: (store: Store) => T): T {
   const store = openStore(ctx.dbPath, { migrations: { provenance: MIGRATIONS } });
   try {
     const seeded = ensureSeed(store);
-    if (seeded) process.stderr.write(`imported the shipped seed: ${seeded.entities} entities, ${seeded.edges} edges\n`);
+    if (seeded)
+      process.stderr.write(`imported the shipped seed: ${seeded.entities} entities, ${seeded.edges} edges\n`);
     return fn(store);
   } finally {
     store.close();
@@ -43,7 +44,11 @@ function today(): string {
 function asOfOption(value: string | undefined): string {
   if (value === undefined) return today();
   if (!IsoDate.safeParse(value).success) {
-    throw new ProvenanceError('ERR_PROVENANCE_INPUT_INVALID', `\`${value}\` is not a date such as \`2026-11-25\``, { details: { option: 'as-of' } });
+    throw new ProvenanceError(
+      'ERR_PROVENANCE_INPUT_INVALID',
+      `\`${value}\` is not a date such as \`2026-11-25\``,
+      { details: { option: 'as-of' } },
+    );
   }
   return value;
 }
@@ -75,20 +80,29 @@ function printReport(r: EntityReport): void {
   }
   for (const edge of r.owns) out(`  owns      ${describeEdge(edge)}\n      ${describeSource(edge)}`);
   for (const edge of r.moneyTies) out(`  money tie ${describeEdge(edge)}\n      ${describeSource(edge)}`);
-  for (const p of r.paidPlacements) out(`  sells paid placement (${p.kind}): ${p.source}${p.sourceUrl ? ` <${p.sourceUrl}>` : ''}`);
-  for (const edge of r.inactive) out(`  not in force on ${r.asOf}: ${describeEdge(edge)}\n      ${describeSource(edge)}`);
+  for (const p of r.paidPlacements)
+    out(`  sells paid placement (${p.kind}): ${p.source}${p.sourceUrl ? ` <${p.sourceUrl}>` : ''}`);
+  for (const edge of r.inactive)
+    out(`  not in force on ${r.asOf}: ${describeEdge(edge)}\n      ${describeSource(edge)}`);
   if (r.cycle) out('  note: the ownership facts form a cycle; the walk cut it');
   if (r.truncated) out('  note: the walk stopped at its depth or size limit');
 }
 
 /** `steward provenance …`: show, add to and import the affiliation graph; show the agent's provenance. */
 export function register(program: Command, ctx: CliContext): void {
-  const group = program.command('provenance').description('who owns whom: the affiliation graph, and who made your agent');
+  const group = program
+    .command('provenance')
+    .description('who owns whom: the affiliation graph, and who made your agent');
 
   group
     .command('show')
-    .description('show what the graph says about a vendor origin (https://…) or an entity id, with every source')
-    .argument('<vendor-origin-or-entity>', 'a vendor origin such as https://www.wholefoodsmarket.com, or an entity id such as whole-foods')
+    .description(
+      'show what the graph says about a vendor origin (https://…) or an entity id, with every source',
+    )
+    .argument(
+      '<vendor-origin-or-entity>',
+      'a vendor origin such as https://www.wholefoodsmarket.com, or an entity id such as whole-foods',
+    )
     .option('--as-of <date>', 'read the graph as of this date (YYYY-MM-DD); default today')
     .option('--json', 'print JSON')
     .action((target: string, opts: { asOf?: string; json?: boolean }) => {
@@ -97,10 +111,24 @@ export function register(program: Command, ctx: CliContext): void {
         const graph = loadGraph(store);
         let ids: { id: string; basis: string }[];
         if (target.includes('://')) {
-          const matches = resolveVendor(graph, { origin: target, displayName: target, keyThumbprint: '', payoutId: '', declaredOwners: [], declaredAffiliations: [] });
-          ids = matches.map((m) => ({ id: m.entityId, basis: `${m.basis} ${registrableDomain(target) ?? ''}`.trim() }));
+          const matches = resolveVendor(graph, {
+            origin: target,
+            displayName: target,
+            keyThumbprint: '',
+            payoutId: '',
+            declaredOwners: [],
+            declaredAffiliations: [],
+          });
+          ids = matches.map((m) => ({
+            id: m.entityId,
+            basis: `${m.basis} ${registrableDomain(target) ?? ''}`.trim(),
+          }));
           if (ids.length === 0) {
-            throw new ProvenanceError('ERR_PROVENANCE_ENTITY_UNKNOWN', `no entity holds the domain of \`${target}\``, { details: { origin: target } });
+            throw new ProvenanceError(
+              'ERR_PROVENANCE_ENTITY_UNKNOWN',
+              `no entity holds the domain of \`${target}\``,
+              { details: { origin: target } },
+            );
           }
         } else {
           ids = [{ id: target, basis: 'entity id' }];
@@ -119,7 +147,9 @@ export function register(program: Command, ctx: CliContext): void {
 
   group
     .command('add-edge')
-    .description('add your own note to the graph: <parent> <relation> <child>, e.g. `amazon owns whole-foods`')
+    .description(
+      'add your own note to the graph: <parent> <relation> <child>, e.g. `amazon owns whole-foods`',
+    )
     .argument('<parent>', 'entity id of the owner, partner or payer')
     .argument('<relation>', `one of ${Relation.options.join(', ')}`)
     .argument('<child>', 'entity id of the owned, operated or paid party')
@@ -128,55 +158,83 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--to <date>', 'last day the fact held (YYYY-MM-DD)')
     .option('--source <text>', 'where you learned it')
     .option('--source-url <url>', 'a link to the source')
-    .action((parent: string, relation: string, child: string, opts: { stake?: string; from?: string; to?: string; source?: string; sourceUrl?: string }) => {
-      withGraphStore(ctx, (store) => {
-        const stake = opts.stake === undefined ? undefined : Number(opts.stake);
-        const edge = addLocalEdge(store, {
-          child,
-          parent,
-          relation: relation as Relation,
-          ...(stake === undefined ? {} : { stake }),
-          ...(opts.from === undefined ? {} : { validFrom: opts.from }),
-          ...(opts.to === undefined ? {} : { validTo: opts.to }),
-          ...(opts.source === undefined ? {} : { source: opts.source }),
-          ...(opts.sourceUrl === undefined ? {} : { sourceUrl: opts.sourceUrl }),
+    .action(
+      (
+        parent: string,
+        relation: string,
+        child: string,
+        opts: { stake?: string; from?: string; to?: string; source?: string; sourceUrl?: string },
+      ) => {
+        withGraphStore(ctx, (store) => {
+          const stake = opts.stake === undefined ? undefined : Number(opts.stake);
+          const edge = addLocalEdge(store, {
+            child,
+            parent,
+            relation: relation as Relation,
+            ...(stake === undefined ? {} : { stake }),
+            ...(opts.from === undefined ? {} : { validFrom: opts.from }),
+            ...(opts.to === undefined ? {} : { validTo: opts.to }),
+            ...(opts.source === undefined ? {} : { source: opts.source }),
+            ...(opts.sourceUrl === undefined ? {} : { sourceUrl: opts.sourceUrl }),
+          });
+          out(
+            `added (local): ${edge.parent} ${edge.relation} ${edge.child}${edge.validFrom ? ` from ${edge.validFrom}` : ''}${edge.validTo ? ` to ${edge.validTo}` : ''}`,
+          );
         });
-        out(`added (local): ${edge.parent} ${edge.relation} ${edge.child}${edge.validFrom ? ` from ${edge.validFrom}` : ''}${edge.validTo ? ` to ${edge.validTo}` : ''}`);
-      });
-    });
+      },
+    );
 
   group
     .command('import')
-    .description('import facts: Steward facts JSON (like the seed), GLEIF Level 2 relationship records, or Wikidata items')
+    .description(
+      'import facts: Steward facts JSON (like the seed), GLEIF Level 2 relationship records, or Wikidata items',
+    )
     .argument('<file>', 'a JSON file')
     .option('--format <format>', 'steward | gleif | wikidata (default: detected)')
     .option('--json', 'print the result as JSON')
     .action((file: string, opts: { format?: string; json?: boolean }) => {
       if (opts.format !== undefined && !['steward', 'gleif', 'wikidata'].includes(opts.format)) {
-        throw new ProvenanceError('ERR_PROVENANCE_IMPORT_FORMAT_UNKNOWN', `\`${opts.format}\` is not a format (steward, gleif or wikidata)`, { details: { format: opts.format } });
+        throw new ProvenanceError(
+          'ERR_PROVENANCE_IMPORT_FORMAT_UNKNOWN',
+          `\`${opts.format}\` is not a format (steward, gleif or wikidata)`,
+          { details: { format: opts.format } },
+        );
       }
       withGraphStore(ctx, (store) => {
         const result = importFile(store, file, {
           ...(opts.format === undefined ? {} : { format: opts.format as ImportFormat }),
           onProgress: (done, total) => {
-            if (total >= 10_000) process.stderr.write(`\r${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} facts${done === total ? '\n' : ''}`);
+            if (total >= 10_000)
+              process.stderr.write(
+                `\r${done.toLocaleString('en-US')} / ${total.toLocaleString('en-US')} facts${done === total ? '\n' : ''}`,
+              );
           },
         });
         if (opts.json) out(JSON.stringify(result));
-        else out(`imported ${result.format}: ${result.entities} entities, ${result.edges} edges, ${result.paidPlacements} paid-placement facts${result.skipped ? `, ${result.skipped} records skipped` : ''}`);
+        else
+          out(
+            `imported ${result.format}: ${result.entities} entities, ${result.edges} edges, ${result.paidPlacements} paid-placement facts${result.skipped ? `, ${result.skipped} records skipped` : ''}`,
+          );
       });
     });
 
   group
     .command('agent')
     .description("show your agent's provenance manifest and the plain-language disclosure")
-    .option('--manifest <file>', 'the manifest JSON (default: $STEWARD_AGENT_MANIFEST or <data dir>/agent-manifest.json)')
-    .option('--key <file>', "the maker's public Ed25519 JWK you trust (default: <data dir>/agent-maker.jwk.json if present)")
+    .option(
+      '--manifest <file>',
+      'the manifest JSON (default: $STEWARD_AGENT_MANIFEST or <data dir>/agent-manifest.json)',
+    )
+    .option(
+      '--key <file>',
+      "the maker's public Ed25519 JWK you trust (default: <data dir>/agent-maker.jwk.json if present)",
+    )
     .option('--as-of <date>', 'read the graph as of this date (YYYY-MM-DD); default today')
     .option('--json', 'print the manifest, signature status and disclosure as JSON')
     .action(async (opts: { manifest?: string; key?: string; asOf?: string; json?: boolean }) => {
       const asOf = asOfOption(opts.asOf);
-      const path = opts.manifest ?? process.env.STEWARD_AGENT_MANIFEST ?? join(ctx.dataDir, 'agent-manifest.json');
+      const path =
+        opts.manifest ?? process.env.STEWARD_AGENT_MANIFEST ?? join(ctx.dataDir, 'agent-manifest.json');
       const manifest = loadManifest(path);
       const keyPath = opts.key ?? join(ctx.dataDir, 'agent-maker.jwk.json');
       let jwk: Record<string, unknown> | undefined;
@@ -184,11 +242,17 @@ export function register(program: Command, ctx: CliContext): void {
         try {
           jwk = parseJson(readFileSync(keyPath, 'utf8'), { maxBytes: 8192 }) as Record<string, unknown>;
         } catch (cause) {
-          throw new ProvenanceError('ERR_PROVENANCE_MANIFEST_SIGNATURE_INVALID', `cannot read the maker key \`${keyPath}\``, { cause, details: { path: keyPath } });
+          throw new ProvenanceError(
+            'ERR_PROVENANCE_MANIFEST_SIGNATURE_INVALID',
+            `cannot read the maker key \`${keyPath}\``,
+            { cause, details: { path: keyPath } },
+          );
         }
       }
       const signature = await checkManifestSignature(manifest, jwk);
-      const disclosure = withGraphStore(ctx, (store) => renderDisclosure(manifest, loadGraph(store), { asOf, signature }));
+      const disclosure = withGraphStore(ctx, (store) =>
+        renderDisclosure(manifest, loadGraph(store), { asOf, signature }),
+      );
       if (opts.json) {
         out(JSON.stringify({ manifest, signature, disclosure }, null, 2));
         return;

@@ -46,7 +46,9 @@ export function detectConfusableName(ctx: DetectionContext): Flag[] {
     const view = ctx.view(origin, date);
     const vendor = view.vendor;
     const related = new Set<string>(view.reach.keys());
-    const candidates: { text: string; where: string }[] = [{ text: vendor.displayName, where: 'display name' }];
+    const candidates: { text: string; where: string }[] = [
+      { text: vendor.displayName, where: 'display name' },
+    ];
     if (view.domain) candidates.push({ text: domainLabel(view.domain), where: `domain ${view.domain}` });
     const hits: string[] = [];
     let disguised = false;
@@ -57,9 +59,13 @@ export function detectConfusableName(ctx: DetectionContext): Flag[] {
         // A vendor's own group legitimately carries its names: Whole Foods may say "Amazon".
         if (related.has(id) || isOwnedBy(ctx, id, view.roots, date)) continue;
         const e = ctx.graph.entity(id)!;
-        const same = [e.name, ...(e.aliases ?? []), ...(e.domains ?? []).map(domainLabel)].some((n) => plainKey(n) === plainKey(c.text));
+        const same = [e.name, ...(e.aliases ?? []), ...(e.domains ?? []).map(domainLabel)].some(
+          (n) => plainKey(n) === plainKey(c.text),
+        );
         disguised ||= !same;
-        hits.push(`${c.where} \`${c.text}\` looks like ${e.name} (\`${id}\`)${same ? '' : ' through look-alike characters'}, but this vendor is not ${e.name}`);
+        hits.push(
+          `${c.where} \`${c.text}\` looks like ${e.name} (\`${id}\`)${same ? '' : ' through look-alike characters'}, but this vendor is not ${e.name}`,
+        );
       }
       if (c.where === 'display name') {
         for (const other of peers.get(key) ?? []) {
@@ -92,7 +98,10 @@ export function detectConfusableName(ctx: DetectionContext): Flag[] {
 }
 
 function plainKey(s: string): string {
-  return s.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+  return s
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, '');
 }
 
 function isOwnedBy(ctx: DetectionContext, id: string, roots: readonly string[], date: string): boolean {

@@ -1,4 +1,12 @@
-import type { AgentManifest, DeclaredAffiliation, EntityRef, EvidenceEdge, FactOrigin, Flag, Relation } from '@steward/protocol';
+import type {
+  AgentManifest,
+  DeclaredAffiliation,
+  EntityRef,
+  EvidenceEdge,
+  FactOrigin,
+  Flag,
+  Relation,
+} from '@steward/protocol';
 import { ProvenanceError } from '../errors.ts';
 import type { AffiliationGraph } from '../graph/snapshot.ts';
 import { AFFILIATION_RELATIONS, DEFAULT_CONFIDENCE, type GraphEdge } from '../graph/types.ts';
@@ -46,13 +54,18 @@ export interface Affiliation {
   confidence: number;
 }
 
-const PARTY_WORDS: Readonly<Record<AgentParty, string>> = { maker: 'maker', operator: 'operator', modelProvider: 'model provider' };
+const PARTY_WORDS: Readonly<Record<AgentParty, string>> = {
+  maker: 'maker',
+  operator: 'operator',
+  modelProvider: 'model provider',
+};
 
 /** Shared, memoised state of one detection run: the graph, the input and resolved views. */
 export class DetectionContext {
   readonly graph: AffiliationGraph;
   readonly input: DetectionInput;
-  readonly options: Required<Omit<DetectionOptions, 'steeringCriteria'>> & Pick<DetectionOptions, 'steeringCriteria'>;
+  readonly options: Required<Omit<DetectionOptions, 'steeringCriteria'>> &
+    Pick<DetectionOptions, 'steeringCriteria'>;
   readonly #names = new Map<string, string>();
   readonly #views = new Map<string, VendorView>();
   readonly #agent = new Map<string, Map<string, AgentInterest>>();
@@ -97,8 +110,19 @@ export class DetectionContext {
       for (const target of resolveEntityRef(this.graph, aff.entity)) {
         for (const root of makerRoots) {
           if (root === target.entityId) continue;
-          const edge = declaredEdge(root, target.entityId, aff.relation, 'declared', source, this.input.manifest.issuedAt);
-          addTo(AFFILIATION_RELATIONS.has(aff.relation) ? this.#agentMoneyOverlay : this.#agentOwnerOverlay, root, edge);
+          const edge = declaredEdge(
+            root,
+            target.entityId,
+            aff.relation,
+            'declared',
+            source,
+            this.input.manifest.issuedAt,
+          );
+          addTo(
+            AFFILIATION_RELATIONS.has(aff.relation) ? this.#agentMoneyOverlay : this.#agentOwnerOverlay,
+            root,
+            edge,
+          );
         }
       }
     }
@@ -114,7 +138,14 @@ export class DetectionContext {
   vendor(origin: string): VendorDescriptor {
     let v = this.#vendors.get(origin);
     if (!v) {
-      v = { origin, displayName: origin, keyThumbprint: '', payoutId: '', declaredOwners: [], declaredAffiliations: [] };
+      v = {
+        origin,
+        displayName: origin,
+        keyThumbprint: '',
+        payoutId: '',
+        declaredOwners: [],
+        declaredAffiliations: [],
+      };
       this.#vendors.set(origin, v);
     }
     return v;
@@ -174,9 +205,18 @@ export class DetectionContext {
     const cardSource = `signed agent card of ${origin}`;
     for (const root of roots) {
       if (cred) {
-        for (const o of cred.owners) this.#declare(root, o, 'registry', `vendor credential from \`${cred.issuer}\` (${cred.verificationLevel})`, cred.issuedAt, credentialOverlay);
+        for (const o of cred.owners)
+          this.#declare(
+            root,
+            o,
+            'registry',
+            `vendor credential from \`${cred.issuer}\` (${cred.verificationLevel})`,
+            cred.issuedAt,
+            credentialOverlay,
+          );
       }
-      for (const o of [...vendor.declaredOwners, ...vendor.declaredAffiliations]) this.#declare(root, o, 'declared', cardSource, undefined, declaredOverlay);
+      for (const o of [...vendor.declaredOwners, ...vendor.declaredAffiliations])
+        this.#declare(root, o, 'declared', cardSource, undefined, declaredOverlay);
     }
     const walk = (overlays: Map<string, GraphEdge[]>[]) => {
       const paths = new Map<string, GraphEdge[]>();
@@ -186,11 +226,13 @@ export class DetectionContext {
         const r = walkOwners(this.graph, root, {
           asOf,
           maxDepth: this.options.maxDepth,
-          extraOwners: (id) => overlays.flatMap((o) => (o.get(id) ?? []).filter((e) => !AFFILIATION_RELATIONS.has(e.relation))),
+          extraOwners: (id) =>
+            overlays.flatMap((o) => (o.get(id) ?? []).filter((e) => !AFFILIATION_RELATIONS.has(e.relation))),
         });
         cycle ||= r.cycle;
         for (const u of r.ultimate) ultimate.add(u);
-        for (const [id, p] of r.paths) if (!paths.has(id) || paths.get(id)!.length > p.length) paths.set(id, p);
+        for (const [id, p] of r.paths)
+          if (!paths.has(id) || paths.get(id)!.length > p.length) paths.set(id, p);
       }
       return { paths, ultimate, cycle };
     };
@@ -198,8 +240,11 @@ export class DetectionContext {
     const all = walk([credentialOverlay, declaredOverlay]);
     const moneyTies: { edge: GraphEdge; path: GraphEdge[] }[] = [];
     for (const [id, path] of all.paths) {
-      const overlayTies = [...(credentialOverlay.get(id) ?? []), ...(declaredOverlay.get(id) ?? [])].filter((e) => AFFILIATION_RELATIONS.has(e.relation));
-      for (const edge of [...this.graph.affiliationsOf(id), ...overlayTies]) if (edgeValidOn(edge, asOf)) moneyTies.push({ edge, path });
+      const overlayTies = [...(credentialOverlay.get(id) ?? []), ...(declaredOverlay.get(id) ?? [])].filter(
+        (e) => AFFILIATION_RELATIONS.has(e.relation),
+      );
+      for (const edge of [...this.graph.affiliationsOf(id), ...overlayTies])
+        if (edgeValidOn(edge, asOf)) moneyTies.push({ edge, path });
     }
     view = {
       vendor,
@@ -218,10 +263,20 @@ export class DetectionContext {
     return view;
   }
 
-  #declare(root: string, o: DeclaredAffiliation, origin: FactOrigin, source: string, at: string | undefined, overlay: Map<string, GraphEdge[]>): void {
+  #declare(
+    root: string,
+    o: DeclaredAffiliation,
+    origin: FactOrigin,
+    source: string,
+    at: string | undefined,
+    overlay: Map<string, GraphEdge[]>,
+  ): void {
     for (const target of resolveEntityRef(this.graph, o.entity)) {
       if (target.entityId === root) continue;
-      addTo(overlay, root, { ...declaredEdge(root, target.entityId, o.relation, origin, source, at), ...(o.stake === undefined ? {} : { stake: o.stake }) });
+      addTo(overlay, root, {
+        ...declaredEdge(root, target.entityId, o.relation, origin, source, at),
+        ...(o.stake === undefined ? {} : { stake: o.stake }),
+      });
     }
   }
 
@@ -238,26 +293,49 @@ export class DetectionContext {
     const matchConfidence = Math.max(0, ...view.matches.map((m) => m.confidence), view.resolved ? 0 : 0.8);
     let best: Affiliation | null = null;
     const consider = (a: Affiliation): void => {
-      if (!best || a.edges.length < best.edges.length || (a.edges.length === best.edges.length && a.confidence > best.confidence)) best = a;
+      if (
+        !best ||
+        a.edges.length < best.edges.length ||
+        (a.edges.length === best.edges.length && a.confidence > best.confidence)
+      )
+        best = a;
     };
     for (const [id, vpath] of view.reach) {
       const interest = agent.get(id);
       if (!interest) continue;
       const edges = [...vpath, ...interest.path];
-      consider({ party: interest.party, via: id, kind: edges.length === 0 ? 'same_entity' : 'common_owner', edges, confidence: pathConfidence(matchConfidence, edges) });
+      consider({
+        party: interest.party,
+        via: id,
+        kind: edges.length === 0 ? 'same_entity' : 'common_owner',
+        edges,
+        confidence: pathConfidence(matchConfidence, edges),
+      });
     }
     for (const { edge, path } of view.moneyTies) {
       const interest = agent.get(edge.parent);
       if (interest) {
         const edges = [...path, edge, ...interest.path];
-        consider({ party: interest.party, via: edge.parent, kind: 'money_tie', edges, confidence: pathConfidence(matchConfidence, edges) });
+        consider({
+          party: interest.party,
+          via: edge.parent,
+          kind: 'money_tie',
+          edges,
+          confidence: pathConfidence(matchConfidence, edges),
+        });
       }
     }
     for (const { party, edge, path } of this.agentMoneyTies(asOf)) {
       const vpath = view.reach.get(edge.parent);
       if (vpath) {
         const edges = [...vpath, edge, ...path];
-        consider({ party, via: edge.parent, kind: 'money_tie', edges, confidence: pathConfidence(matchConfidence, edges) });
+        consider({
+          party,
+          via: edge.parent,
+          kind: 'money_tie',
+          edges,
+          confidence: pathConfidence(matchConfidence, edges),
+        });
       }
     }
     this.#affiliations.set(key, best);
@@ -305,10 +383,18 @@ export class DetectionContext {
 
   /** Notes saying how the vendor was identified (never by name). */
   resolutionNotes(view: VendorView): string[] {
-    if (!view.resolved) return [`${view.vendor.origin} matched no known entity; judged on its own declarations only`];
+    if (!view.resolved)
+      return [`${view.vendor.origin} matched no known entity; judged on its own declarations only`];
     return view.matches.map((m) => {
-      const how = m.basis === 'domain' && view.domain ? `domain \`${view.domain}\` of its enrolled origin` : m.basis === 'lei' || m.basis === 'wikidata' ? `${m.basis} in its own signed card (declared, not verified by a registry)` : m.basis;
-      return note(`${view.vendor.origin} is ${this.nameOf(m.entityId)} (\`${m.entityId}\`), matched by ${how}`);
+      const how =
+        m.basis === 'domain' && view.domain
+          ? `domain \`${view.domain}\` of its enrolled origin`
+          : m.basis === 'lei' || m.basis === 'wikidata'
+            ? `${m.basis} in its own signed card (declared, not verified by a registry)`
+            : m.basis;
+      return note(
+        `${view.vendor.origin} is ${this.nameOf(m.entityId)} (\`${m.entityId}\`), matched by ${how}`,
+      );
     });
   }
 }
@@ -320,19 +406,24 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
  * that is not among the offers, an offer without a vendor.
  */
 function validateInput(input: DetectionInput): void {
-  const bad = (what: string, message: string): ProvenanceError => new ProvenanceError('ERR_PROVENANCE_INPUT_INVALID', message, { details: { field: what } });
-  if (!DAY.test(input.asOf) || Number.isNaN(Date.parse(input.asOf))) throw bad('asOf', `\`asOf\` \`${input.asOf}\` is not a date such as \`2026-11-25\``);
+  const bad = (what: string, message: string): ProvenanceError =>
+    new ProvenanceError('ERR_PROVENANCE_INPUT_INVALID', message, { details: { field: what } });
+  if (!DAY.test(input.asOf) || Number.isNaN(Date.parse(input.asOf)))
+    throw bad('asOf', `\`asOf\` \`${input.asOf}\` is not a date such as \`2026-11-25\``);
   if (!Number.isFinite(input.nowMs)) throw bad('nowMs', '`nowMs` is not a number of milliseconds');
   const ids = new Set<string>();
   for (const o of input.offers) {
     if (ids.has(o.offerId)) throw bad('offers', `offer \`${o.offerId}\` appears twice`);
     ids.add(o.offerId);
-    if (o.iat !== undefined && !Number.isInteger(o.iat)) throw bad('offers', `offer \`${o.offerId}\` has an \`iat\` that is not epoch seconds`);
+    if (o.iat !== undefined && !Number.isInteger(o.iat))
+      throw bad('offers', `offer \`${o.offerId}\` has an \`iat\` that is not epoch seconds`);
   }
   for (const round of input.history ?? []) {
-    if (round.asOf !== undefined && (!DAY.test(round.asOf) || Number.isNaN(Date.parse(round.asOf)))) throw bad('history', `history date \`${round.asOf}\` is not a date such as \`2026-11-25\``);
+    if (round.asOf !== undefined && (!DAY.test(round.asOf) || Number.isNaN(Date.parse(round.asOf))))
+      throw bad('history', `history date \`${round.asOf}\` is not a date such as \`2026-11-25\``);
   }
-  if (input.pickOfferId !== undefined && !ids.has(input.pickOfferId)) throw bad('pickOfferId', `the pick \`${input.pickOfferId}\` is not among the offers`);
+  if (input.pickOfferId !== undefined && !ids.has(input.pickOfferId))
+    throw bad('pickOfferId', `the pick \`${input.pickOfferId}\` is not among the offers`);
 }
 
 /** Caps a note at the Flag schema's length. */
@@ -363,13 +454,34 @@ function addTo(map: Map<string, GraphEdge[]>, key: string, edge: GraphEdge): voi
   else map.set(key, [edge]);
 }
 
-function declaredEdge(child: string, parent: string, relation: Relation, origin: FactOrigin, source: string, at: string | undefined): GraphEdge {
-  return { child, parent, relation, origin, source, confidence: DEFAULT_CONFIDENCE[origin], ...(at === undefined ? {} : { retrievedAt: at }) };
+function declaredEdge(
+  child: string,
+  parent: string,
+  relation: Relation,
+  origin: FactOrigin,
+  source: string,
+  at: string | undefined,
+): GraphEdge {
+  return {
+    child,
+    parent,
+    relation,
+    origin,
+    source,
+    confidence: DEFAULT_CONFIDENCE[origin],
+    ...(at === undefined ? {} : { retrievedAt: at }),
+  };
 }
 
 /** A flag without optional fields that are undefined (the Flag schema is strict). */
 export function flag(f: Flag): Flag {
-  const out: Flag = { kind: f.kind, severity: f.severity, summary: summary(f.summary), confidence: Math.min(1, Math.max(0, f.confidence)), evidence: f.evidence };
+  const out: Flag = {
+    kind: f.kind,
+    severity: f.severity,
+    summary: summary(f.summary),
+    confidence: Math.min(1, Math.max(0, f.confidence)),
+    evidence: f.evidence,
+  };
   if (f.vendor !== undefined) out.vendor = f.vendor.slice(0, 256);
   if (f.offerId !== undefined) out.offerId = f.offerId;
   if (f.notes !== undefined && f.notes.length > 0) out.notes = notes(f.notes);

@@ -16,7 +16,11 @@ import type { DetectionInput, DetectionOptions } from './types.ts';
  * with its evidence path. Pure: reads the in-memory graph snapshot and the input only.
  * @see ../../../docs/provenance.md
  */
-export function detectConflicts(graph: AffiliationGraph, input: DetectionInput, options: DetectionOptions = {}): Flag[] {
+export function detectConflicts(
+  graph: AffiliationGraph,
+  input: DetectionInput,
+  options: DetectionOptions = {},
+): Flag[] {
   const ctx = new DetectionContext(graph, input, options);
   return [
     ...detectAffiliatedCounterparty(ctx),

@@ -39,7 +39,10 @@ export function detectPaidPlacement(ctx: DetectionContext): Flag[] {
           evidence: [],
           notes: [
             ...ctx.resolutionNotes(view),
-            ...facts.map((f) => `${ctx.nameOf(id)}: ${f.kind} — ${f.source}${f.sourceUrl ? ` (${f.sourceUrl})` : ''} [${f.origin}${f.retrievedAt ? `, retrieved ${f.retrievedAt}` : ''}]`),
+            ...facts.map(
+              (f) =>
+                `${ctx.nameOf(id)}: ${f.kind} — ${f.source}${f.sourceUrl ? ` (${f.sourceUrl})` : ''} [${f.origin}${f.retrievedAt ? `, retrieved ${f.retrievedAt}` : ''}]`,
+            ),
           ],
         }),
       );

@@ -50,12 +50,18 @@ export function measureSelfPreferencing(ctx: DetectionContext): SelfPreferencing
 export function detectSelfPreferencing(ctx: DetectionContext): Flag[] {
   const s = measureSelfPreferencing(ctx);
   const { minSelfPreferencingSample, selfPreferencingZ, selfPreferencingMargin } = ctx.options;
-  if (s.rounds < minSelfPreferencingSample || s.z < selfPreferencingZ || s.pickShare - s.offerShare < selfPreferencingMargin) return [];
+  if (
+    s.rounds < minSelfPreferencingSample ||
+    s.z < selfPreferencingZ ||
+    s.pickShare - s.offerShare < selfPreferencingMargin
+  )
+    return [];
   const pct = (x: number): string => `${Math.round(x * 100)}%`;
   const evidence = new Map<string, ReturnType<DetectionContext['evidence']>>();
   for (const round of ctx.input.history ?? []) {
     const aff = ctx.affiliation(round.pickedVendor, round.asOf ?? ctx.input.asOf);
-    if (aff && !evidence.has(round.pickedVendor) && evidence.size < 8) evidence.set(round.pickedVendor, ctx.evidence(aff.edges));
+    if (aff && !evidence.has(round.pickedVendor) && evidence.size < 8)
+      evidence.set(round.pickedVendor, ctx.evidence(aff.edges));
   }
   return [
     flag({

@@ -55,7 +55,10 @@ export function detectSteering(ctx: DetectionContext): Flag[] {
   if (!aff) return [];
   const criteria = ctx.options.steeringCriteria ?? ALL;
   const better = ctx.input.offers.filter(
-    (o) => o.offerId !== pick.offerId && dominates(o, pick, criteria) && ctx.affiliation(o.vendor, ctx.dateOf(o.iat)) === null,
+    (o) =>
+      o.offerId !== pick.offerId &&
+      dominates(o, pick, criteria) &&
+      ctx.affiliation(o.vendor, ctx.dateOf(o.iat)) === null,
   );
   if (better.length === 0) return [];
   const money = (o: OfferView): string => `${o.total.amountMinor} ${o.total.currency} minor units`;
@@ -71,7 +74,8 @@ export function detectSteering(ctx: DetectionContext): Flag[] {
       notes: [
         `picked ${pick.offerId}: ${money(pick)}, delivery by ${pick.delivery?.end ?? 'none'}, constraints ${pick.constraintsMet === false ? 'not met' : 'met'}`,
         ...better.map(
-          (o) => `better: ${o.offerId} from ${o.vendor}: ${money(o)}, delivery by ${o.delivery?.end ?? 'none'}, constraints ${o.constraintsMet === false ? 'not met' : 'met'}`,
+          (o) =>
+            `better: ${o.offerId} from ${o.vendor}: ${money(o)}, delivery by ${o.delivery?.end ?? 'none'}, constraints ${o.constraintsMet === false ? 'not met' : 'met'}`,
         ),
         `criteria: ${criteria.join(', ')}`,
       ],

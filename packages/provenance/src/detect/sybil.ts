@@ -39,12 +39,14 @@ export function detectSybil(ctx: DetectionContext): Flag[] {
     const v = ctx.vendor(origin);
     if (v.keyThumbprint) {
       const other = byKey.get(v.keyThumbprint);
-      if (other !== undefined) link(other, origin, `${other} and ${origin} sign with the same key (${v.keyThumbprint})`, [], 0.99);
+      if (other !== undefined)
+        link(other, origin, `${other} and ${origin} sign with the same key (${v.keyThumbprint})`, [], 0.99);
       else byKey.set(v.keyThumbprint, origin);
     }
     for (const p of payouts.get(origin) ?? []) {
       const other = byPayout.get(p);
-      if (other !== undefined && other !== origin) link(other, origin, `${other} and ${origin} are paid to the same payout identity (${p})`, [], 0.95);
+      if (other !== undefined && other !== origin)
+        link(other, origin, `${other} and ${origin} are paid to the same payout identity (${p})`, [], 0.95);
       else byPayout.set(p, origin);
     }
     const view = ctx.view(origin, dates.get(origin) ?? ctx.input.asOf);
@@ -54,7 +56,13 @@ export function detectSybil(ctx: DetectionContext): Flag[] {
       const path = view.factReach.get(u) ?? [];
       const other = byOwner.get(u);
       if (other !== undefined && other.origin !== origin) {
-        link(other.origin, origin, `${other.origin} and ${origin} have the same ultimate owner: ${ctx.nameOf(u)}`, [...other.path, ...path], Math.min(other.c, pathConfidence(conf, path)));
+        link(
+          other.origin,
+          origin,
+          `${other.origin} and ${origin} have the same ultimate owner: ${ctx.nameOf(u)}`,
+          [...other.path, ...path],
+          Math.min(other.c, pathConfidence(conf, path)),
+        );
       } else byOwner.set(u, { origin, path, c: pathConfidence(conf, path) });
     }
   }

@@ -1,4 +1,10 @@
-import type { AgentManifest, DeclaredAffiliation, EntityRef, Money, VerificationLevel } from '@steward/protocol';
+import type {
+  AgentManifest,
+  DeclaredAffiliation,
+  EntityRef,
+  Money,
+  VerificationLevel,
+} from '@steward/protocol';
 
 /** Registry credential facts about a vendor, already verified by the identity layer. */
 export interface CredentialFacts {

@@ -36,7 +36,8 @@ export function detectUndisclosedAffiliation(ctx: DetectionContext): Flag[] {
       if (path.length === 1 || view.ultimate.has(id)) required.set(id, path);
     }
     for (const { edge, path } of view.moneyTies) {
-      if (path.length === 0 && edge.origin !== 'declared' && !roots.has(edge.parent)) required.set(edge.parent, [edge]);
+      if (path.length === 0 && edge.origin !== 'declared' && !roots.has(edge.parent))
+        required.set(edge.parent, [edge]);
     }
     const missing = [...required].filter(([id]) => !disclosed(id));
     if (missing.length === 0) continue;
@@ -47,10 +48,15 @@ export function detectUndisclosedAffiliation(ctx: DetectionContext): Flag[] {
         kind: 'undisclosed_affiliation',
         severity: 'warning',
         summary: `${view.vendor.displayName} does not disclose ${who} in its signed card (as of ${date})`,
-        confidence: Math.min(...missing.map(([, p]) => pathConfidence(Math.max(...view.matches.map((m) => m.confidence)), p))),
+        confidence: Math.min(
+          ...missing.map(([, p]) => pathConfidence(Math.max(...view.matches.map((m) => m.confidence)), p)),
+        ),
         vendor: origin,
         evidence: ctx.evidence(edges),
-        notes: [...ctx.resolutionNotes(view), `declared: ${declared.length === 0 ? 'nothing' : declared.map(describe).join('; ')}`],
+        notes: [
+          ...ctx.resolutionNotes(view),
+          `declared: ${declared.length === 0 ? 'nothing' : declared.map(describe).join('; ')}`,
+        ],
       }),
     );
   }

@@ -47,11 +47,18 @@ export function toEvidence(graph: AffiliationGraph, e: GraphEdge): EvidenceEdge 
 /** Describes an entity as of a date (`ERR_PROVENANCE_ENTITY_UNKNOWN` when it is not in the graph). */
 export function describeEntity(graph: AffiliationGraph, id: string, asOf: string): EntityReport {
   const entity = graph.entity(id);
-  if (!entity) throw new ProvenanceError('ERR_PROVENANCE_ENTITY_UNKNOWN', `entity \`${id}\` is not in the graph`, { details: { entityId: id } });
+  if (!entity)
+    throw new ProvenanceError('ERR_PROVENANCE_ENTITY_UNKNOWN', `entity \`${id}\` is not in the graph`, {
+      details: { entityId: id },
+    });
   const walk = walkOwners(graph, id, { asOf });
   const owners = [...walk.paths]
     .filter(([other]) => other !== id)
-    .map(([other, path]) => ({ id: other, name: graph.entity(other)?.name ?? other, path: path.map((e) => toEvidence(graph, e)) }))
+    .map(([other, path]) => ({
+      id: other,
+      name: graph.entity(other)?.name ?? other,
+      path: path.map((e) => toEvidence(graph, e)),
+    }))
     .sort((a, b) => a.path.length - b.path.length);
   const all = [...graph.ownersOf(id), ...graph.ownedBy(id), ...graph.affiliationsOf(id)];
   return {
@@ -59,8 +66,14 @@ export function describeEntity(graph: AffiliationGraph, id: string, asOf: string
     asOf,
     owners,
     ultimate: walk.ultimate,
-    owns: graph.ownedBy(id).filter((e) => edgeValidOn(e, asOf)).map((e) => toEvidence(graph, e)),
-    moneyTies: graph.affiliationsOf(id).filter((e) => edgeValidOn(e, asOf)).map((e) => toEvidence(graph, e)),
+    owns: graph
+      .ownedBy(id)
+      .filter((e) => edgeValidOn(e, asOf))
+      .map((e) => toEvidence(graph, e)),
+    moneyTies: graph
+      .affiliationsOf(id)
+      .filter((e) => edgeValidOn(e, asOf))
+      .map((e) => toEvidence(graph, e)),
     paidPlacements: [...graph.paidPlacementsOf(id)],
     inactive: all.filter((e) => !edgeValidOn(e, asOf)).map((e) => toEvidence(graph, e)),
     cycle: walk.cycle,

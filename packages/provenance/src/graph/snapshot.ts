@@ -1,4 +1,12 @@
-import { AFFILIATION_RELATIONS, DEFAULT_CONFIDENCE, type EdgeRecord, type EntityRecord, type GraphEdge, type GraphFacts, type PaidPlacementRecord } from './types.ts';
+import {
+  AFFILIATION_RELATIONS,
+  DEFAULT_CONFIDENCE,
+  type EdgeRecord,
+  type EntityRecord,
+  type GraphEdge,
+  type GraphFacts,
+  type PaidPlacementRecord,
+} from './types.ts';
 
 const NO_EDGES: readonly GraphEdge[] = Object.freeze([]);
 const NO_PLACEMENTS: readonly PaidPlacementRecord[] = Object.freeze([]);

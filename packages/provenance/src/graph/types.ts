@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { FactOrigin, HttpUrl, IsoDate, IsoDateTime, Relation } from '@steward/protocol';
 
 /** Steward's own entity id: lowercase letters, digits and `._-` (same rule as `EntityRef.entityId`). */
-export const EntityId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,127}$/, 'must be a lowercase entity id of letters, digits and ._-');
+export const EntityId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,127}$/, 'must be a lowercase entity id of letters, digits and ._-');
 
 /** An ISO 17442 LEI. */
 export const Lei = z.string().regex(/^[A-Z0-9]{18}[0-9]{2}$/, 'must be a 20-character LEI');
@@ -13,7 +15,10 @@ export const WikidataId = z.string().regex(/^Q[1-9][0-9]*$/, 'must be a Wikidata
 /** A lowercase DNS name (a registrable domain such as `amazon.com`). */
 export const DomainName = z
   .string()
-  .regex(/^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z0-9-]{1,63}$/, 'must be a lowercase domain such as `shop.example`');
+  .regex(
+    /^(?=.{1,253}$)([a-z0-9-]{1,63}\.)+[a-z0-9-]{1,63}$/,
+    'must be a lowercase domain such as `shop.example`',
+  );
 
 /** One legal entity (or brand) in the affiliation graph. */
 export const EntityRecord = z.strictObject({
@@ -75,10 +80,23 @@ export interface GraphFacts {
 export type GraphEdge = EdgeRecord & { confidence: number };
 
 /** Relations walked to reach owners: the parent has a say over the child. */
-export const OWNERSHIP_RELATIONS: ReadonlySet<Relation> = new Set<Relation>(['owns', 'controls', 'brand_of', 'operates']);
+export const OWNERSHIP_RELATIONS: ReadonlySet<Relation> = new Set<Relation>([
+  'owns',
+  'controls',
+  'brand_of',
+  'operates',
+]);
 
 /** Relations that are money ties but not ownership; not walked transitively. */
-export const AFFILIATION_RELATIONS: ReadonlySet<Relation> = new Set<Relation>(['paid_partner', 'affiliate_fee']);
+export const AFFILIATION_RELATIONS: ReadonlySet<Relation> = new Set<Relation>([
+  'paid_partner',
+  'affiliate_fee',
+]);
 
 /** Default confidence of a fact by where it came from. */
-export const DEFAULT_CONFIDENCE: Readonly<Record<FactOrigin, number>> = { seed: 0.9, registry: 0.95, declared: 0.8, local: 0.7 };
+export const DEFAULT_CONFIDENCE: Readonly<Record<FactOrigin, number>> = {
+  seed: 0.9,
+  registry: 0.95,
+  declared: 0.8,
+  local: 0.7,
+};

@@ -89,6 +89,7 @@ export function walkOwners(graph: AffiliationGraph, root: string, options: WalkO
 function validOwners(graph: AffiliationGraph, id: string, options: WalkOptions): GraphEdge[] {
   const out: GraphEdge[] = [];
   for (const e of graph.ownersOf(id)) if (edgeValidOn(e, options.asOf)) out.push(e);
-  if (options.extraOwners) for (const e of options.extraOwners(id)) if (edgeValidOn(e, options.asOf)) out.push(e);
+  if (options.extraOwners)
+    for (const e of options.extraOwners(id)) if (edgeValidOn(e, options.asOf)) out.push(e);
   return out;
 }

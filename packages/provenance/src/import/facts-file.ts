@@ -38,20 +38,30 @@ export type FactsFile = z.infer<typeof FactsFile>;
  * `knownEntity` says exist already. A file of origin `seed` must carry only
  * public-domain-compatible licences (`ERR_PROVENANCE_LICENCE_REFUSED`), so nothing else ships.
  */
-export function factsFromFile(value: unknown, knownEntity: (id: string) => boolean = () => false): GraphFacts {
+export function factsFromFile(
+  value: unknown,
+  knownEntity: (id: string) => boolean = () => false,
+): GraphFacts {
   let file: FactsFile;
   try {
     file = parseStrict(FactsFile, value, 'facts file');
   } catch (cause) {
-    throw new ProvenanceError('ERR_PROVENANCE_IMPORT_INVALID', (cause as Error).message, { cause, details: { format: 'steward' } });
+    throw new ProvenanceError('ERR_PROVENANCE_IMPORT_INVALID', (cause as Error).message, {
+      cause,
+      details: { format: 'steward' },
+    });
   }
   const origin = file.origin ?? 'seed';
   const licence = file.licence ?? 'CC0-1.0';
   const check = (l: string, what: string): void => {
     if (origin === 'seed' && !SEED_LICENCES.has(l)) {
-      throw new ProvenanceError('ERR_PROVENANCE_LICENCE_REFUSED', `seed fact ${what} is under \`${l}\`, not a public-domain licence`, {
-        details: { licence: l, fact: what },
-      });
+      throw new ProvenanceError(
+        'ERR_PROVENANCE_LICENCE_REFUSED',
+        `seed fact ${what} is under \`${l}\`, not a public-domain licence`,
+        {
+          details: { licence: l, fact: what },
+        },
+      );
     }
   };
   check(licence, 'file');
@@ -60,19 +70,39 @@ export function factsFromFile(value: unknown, knownEntity: (id: string) => boole
     const l = e.licence ?? licence;
     check(l, `edges.${i}`);
     for (const id of [e.child, e.parent]) {
-      if (!ids.has(id) && !knownEntity(id)) throw new ProvenanceError('ERR_PROVENANCE_ENTITY_UNKNOWN', `edges.${i} names entity \`${id}\` that the file does not define`, { details: { entityId: id, index: i } });
+      if (!ids.has(id) && !knownEntity(id))
+        throw new ProvenanceError(
+          'ERR_PROVENANCE_ENTITY_UNKNOWN',
+          `edges.${i} names entity \`${id}\` that the file does not define`,
+          { details: { entityId: id, index: i } },
+        );
     }
-    if (e.child === e.parent) throw new ProvenanceError('ERR_PROVENANCE_EDGE_INVALID', `edges.${i} links \`${e.child}\` to itself`, { details: { index: i } });
+    if (e.child === e.parent)
+      throw new ProvenanceError('ERR_PROVENANCE_EDGE_INVALID', `edges.${i} links \`${e.child}\` to itself`, {
+        details: { index: i },
+      });
     if (e.validFrom && e.validTo && e.validTo < e.validFrom) {
-      throw new ProvenanceError('ERR_PROVENANCE_EDGE_INVALID', `edges.${i} ends before it starts`, { details: { index: i } });
+      throw new ProvenanceError('ERR_PROVENANCE_EDGE_INVALID', `edges.${i} ends before it starts`, {
+        details: { index: i },
+      });
     }
     const retrievedAt = e.retrievedAt ?? file.retrievedAt;
-    return { ...e, origin: e.origin ?? origin, licence: l, ...(retrievedAt === undefined ? {} : { retrievedAt }) };
+    return {
+      ...e,
+      origin: e.origin ?? origin,
+      licence: l,
+      ...(retrievedAt === undefined ? {} : { retrievedAt }),
+    };
   });
   const paidPlacements = (file.paidPlacement ?? []).map((p, i) => {
     const l = p.licence ?? licence;
     check(l, `paidPlacement.${i}`);
-    if (!ids.has(p.entity) && !knownEntity(p.entity)) throw new ProvenanceError('ERR_PROVENANCE_ENTITY_UNKNOWN', `paidPlacement.${i} names entity \`${p.entity}\` that the file does not define`, { details: { entityId: p.entity, index: i } });
+    if (!ids.has(p.entity) && !knownEntity(p.entity))
+      throw new ProvenanceError(
+        'ERR_PROVENANCE_ENTITY_UNKNOWN',
+        `paidPlacement.${i} names entity \`${p.entity}\` that the file does not define`,
+        { details: { entityId: p.entity, index: i } },
+      );
     const retrievedAt = p.retrievedAt ?? file.retrievedAt;
     return { ...p, origin, licence: l, ...(retrievedAt === undefined ? {} : { retrievedAt }) };
   });

@@ -4,8 +4,16 @@ import type { EdgeRecord, EntityRecord, GraphFacts } from '../graph/types.ts';
 import type { IdLookup } from './lookup.ts';
 
 const LeiNode = z.object({ id: z.string().regex(/^[A-Z0-9]{18}[0-9]{2}$/), type: z.string().optional() });
-const Period = z.object({ startDate: z.string().optional(), endDate: z.string().optional(), type: z.string().optional() });
-const Quantifier = z.object({ measurementMethod: z.string().optional(), quantifierAmount: z.union([z.number(), z.string()]), quantifierUnits: z.string().optional() });
+const Period = z.object({
+  startDate: z.string().optional(),
+  endDate: z.string().optional(),
+  type: z.string().optional(),
+});
+const Quantifier = z.object({
+  measurementMethod: z.string().optional(),
+  quantifierAmount: z.union([z.number(), z.string()]),
+  quantifierUnits: z.string().optional(),
+});
 
 /**
  * The subset of a GLEIF Level 2 relationship record (JSON:API form of `api.gleif.org`,
@@ -23,7 +31,9 @@ const GleifRecord = z.object({
       periods: z.array(Period).max(50).optional(),
       quantifiers: z.array(Quantifier).max(20).optional(),
     }),
-    registration: z.object({ lastUpdateDate: z.string().optional(), status: z.string().optional() }).optional(),
+    registration: z
+      .object({ lastUpdateDate: z.string().optional(), status: z.string().optional() })
+      .optional(),
   }),
 });
 
@@ -50,7 +60,8 @@ export interface ImportedFacts extends GraphFacts {
   skipped: number;
 }
 
-const day = (s: string | undefined): string | undefined => (s !== undefined && /^\d{4}-\d{2}-\d{2}/.test(s) ? s.slice(0, 10) : undefined);
+const day = (s: string | undefined): string | undefined =>
+  s !== undefined && /^\d{4}-\d{2}-\d{2}/.test(s) ? s.slice(0, 10) : undefined;
 
 /**
  * Turns GLEIF Level 2 relationship records into edges (origin `seed`, licence CC0-1.0):
@@ -63,7 +74,12 @@ const day = (s: string | undefined): string | undefined => (s !== undefined && /
  */
 export function factsFromGleif(value: unknown, lookup: IdLookup, retrievedAt: string): ImportedFacts {
   const file = GleifFile.safeParse(value);
-  if (!file.success) throw new ProvenanceError('ERR_PROVENANCE_IMPORT_INVALID', 'gleif file must be an object with a `data` array of relationship records', { details: { format: 'gleif' } });
+  if (!file.success)
+    throw new ProvenanceError(
+      'ERR_PROVENANCE_IMPORT_INVALID',
+      'gleif file must be an object with a `data` array of relationship records',
+      { details: { format: 'gleif' } },
+    );
   const entities = new Map<string, EntityRecord>();
   const edges: EdgeRecord[] = [];
   let skipped = 0;
@@ -84,16 +100,25 @@ export function factsFromGleif(value: unknown, lookup: IdLookup, retrievedAt: st
     if ((raw as { type?: unknown } | null)?.type === 'lei-records') return;
     const parsed = GleifRecord.safeParse(raw);
     if (!parsed.success) {
-      throw new ProvenanceError('ERR_PROVENANCE_IMPORT_INVALID', `gleif record ${i} is not a relationship record: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim(), {
-        details: { format: 'gleif', index: i },
-      });
+      throw new ProvenanceError(
+        'ERR_PROVENANCE_IMPORT_INVALID',
+        `gleif record ${i} is not a relationship record: ${parsed.error.issues[0]?.path.join('.') ?? ''} ${parsed.error.issues[0]?.message ?? ''}`.trim(),
+        {
+          details: { format: 'gleif', index: i },
+        },
+      );
     }
     const rel = parsed.data.attributes.relationship;
     const relation = RELATIONS[rel.type];
     const period = rel.periods?.find((p) => p.type === 'RELATIONSHIP_PERIOD');
     let validTo = day(period?.endDate);
-    if (rel.status === 'INACTIVE' && validTo === undefined) validTo = day(parsed.data.attributes.registration?.lastUpdateDate);
-    if (relation === undefined || (rel.status === 'INACTIVE' && validTo === undefined) || rel.startNode.id === rel.endNode.id) {
+    if (rel.status === 'INACTIVE' && validTo === undefined)
+      validTo = day(parsed.data.attributes.registration?.lastUpdateDate);
+    if (
+      relation === undefined ||
+      (rel.status === 'INACTIVE' && validTo === undefined) ||
+      rel.startNode.id === rel.endNode.id
+    ) {
       skipped++;
       return;
     }

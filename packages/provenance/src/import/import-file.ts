@@ -33,9 +33,13 @@ export function detectImportFormat(value: unknown): ImportFormat {
   if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
     if (Array.isArray(o.entities) && Array.isArray(o.edges)) return 'steward';
     if (Array.isArray(o.data)) return 'gleif';
-    if (o.entities !== null && typeof o.entities === 'object' && !Array.isArray(o.entities)) return 'wikidata';
+    if (o.entities !== null && typeof o.entities === 'object' && !Array.isArray(o.entities))
+      return 'wikidata';
   }
-  throw new ProvenanceError('ERR_PROVENANCE_IMPORT_FORMAT_UNKNOWN', 'file is neither steward facts (`entities` + `edges`), gleif (`data`) nor wikidata (`entities` map)');
+  throw new ProvenanceError(
+    'ERR_PROVENANCE_IMPORT_FORMAT_UNKNOWN',
+    'file is neither steward facts (`entities` + `edges`), gleif (`data`) nor wikidata (`entities` map)',
+  );
 }
 
 /**
@@ -50,13 +54,21 @@ export function importFile(store: Store, path: string, options: ImportOptions = 
     if (statSync(path).size > maxBytes) throw new Error(`larger than ${maxBytes} bytes`);
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new ProvenanceError('ERR_PROVENANCE_IMPORT_INVALID', `cannot read \`${path}\`: ${(cause as Error).message}`, { cause, details: { path } });
+    throw new ProvenanceError(
+      'ERR_PROVENANCE_IMPORT_INVALID',
+      `cannot read \`${path}\`: ${(cause as Error).message}`,
+      { cause, details: { path } },
+    );
   }
   let value: unknown;
   try {
     value = parseJson(text, { maxBytes, maxDepth: 16 });
   } catch (cause) {
-    throw new ProvenanceError('ERR_PROVENANCE_IMPORT_INVALID', `\`${path}\` is not safe json: ${(cause as Error).message}`, { cause, details: { path } });
+    throw new ProvenanceError(
+      'ERR_PROVENANCE_IMPORT_INVALID',
+      `\`${path}\` is not safe json: ${(cause as Error).message}`,
+      { cause, details: { path } },
+    );
   }
   return importValue(store, value, options);
 }
@@ -67,10 +79,19 @@ export function importValue(store: Store, value: unknown, options: ImportOptions
   const retrievedAt = new Date((options.clock ?? systemClock).now()).toISOString();
   const facts =
     format === 'steward'
-      ? { ...factsFromFile(value, (id) => store.db.prepare('SELECT 1 FROM provenance_entities WHERE id = ?').get(id) !== undefined), skipped: 0 }
+      ? {
+          ...factsFromFile(
+            value,
+            (id) => store.db.prepare('SELECT 1 FROM provenance_entities WHERE id = ?').get(id) !== undefined,
+          ),
+          skipped: 0,
+        }
       : format === 'gleif'
         ? factsFromGleif(value, storeLookup(store), retrievedAt)
         : factsFromWikidata(value, storeLookup(store), retrievedAt);
-  const saved = saveFacts(store, facts, { ...(options.onProgress ? { onProgress: options.onProgress } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+  const saved = saveFacts(store, facts, {
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   return { ...saved, format, skipped: facts.skipped };
 }

@@ -55,7 +55,12 @@ export function wikidataDate(v: unknown, end: boolean): string | undefined {
  */
 export function factsFromWikidata(value: unknown, lookup: IdLookup, retrievedAt: string): ImportedFacts {
   const file = WikidataFile.safeParse(value);
-  if (!file.success) throw new ProvenanceError('ERR_PROVENANCE_IMPORT_INVALID', 'wikidata file must be an object with an `entities` map of items', { details: { format: 'wikidata' } });
+  if (!file.success)
+    throw new ProvenanceError(
+      'ERR_PROVENANCE_IMPORT_INVALID',
+      'wikidata file must be an object with an `entities` map of items',
+      { details: { format: 'wikidata' } },
+    );
   const entities = new Map<string, EntityRecord>();
   const edges: EdgeRecord[] = [];
   const takenDomains = new Set<string>();
@@ -72,38 +77,69 @@ export function factsFromWikidata(value: unknown, lookup: IdLookup, retrievedAt:
   };
   const items = Object.values(file.data.entities).map((raw, i) => {
     const parsed = Item.safeParse(raw);
-    if (!parsed.success) throw new ProvenanceError('ERR_PROVENANCE_IMPORT_INVALID', `wikidata item ${i} is not an item with an id`, { details: { format: 'wikidata', index: i } });
+    if (!parsed.success)
+      throw new ProvenanceError(
+        'ERR_PROVENANCE_IMPORT_INVALID',
+        `wikidata item ${i} is not an item with an id`,
+        { details: { format: 'wikidata', index: i } },
+      );
     return parsed.data;
   });
   // First pass: the items themselves, reusing entities known by Wikidata id or LEI.
   for (const item of items) {
-    const statements = (p: string) => (item.claims?.[p] ?? []).map((s) => Statement.safeParse(s)).flatMap((r) => (r.success && r.data.rank !== 'deprecated' ? [r.data] : []));
-    const leiValue = statements('P1278').map((s) => s.mainsnak.datavalue?.value).find((v): v is string => typeof v === 'string' && /^[A-Z0-9]{18}[0-9]{2}$/.test(v));
-    const existing = lookup.byWikidata(item.id) ?? (leiValue === undefined ? undefined : lookup.byLei(leiValue));
+    const statements = (p: string) =>
+      (item.claims?.[p] ?? [])
+        .map((s) => Statement.safeParse(s))
+        .flatMap((r) => (r.success && r.data.rank !== 'deprecated' ? [r.data] : []));
+    const leiValue = statements('P1278')
+      .map((s) => s.mainsnak.datavalue?.value)
+      .find((v): v is string => typeof v === 'string' && /^[A-Z0-9]{18}[0-9]{2}$/.test(v));
+    const existing =
+      lookup.byWikidata(item.id) ?? (leiValue === undefined ? undefined : lookup.byLei(leiValue));
     if (existing !== undefined) {
       ids.set(item.id, existing);
       continue;
     }
-    const name = (item.labels?.en ?? item.labels?.mul ?? Object.values(item.labels ?? {})[0])?.value.slice(0, 200) || item.id;
+    const name =
+      (item.labels?.en ?? item.labels?.mul ?? Object.values(item.labels ?? {})[0])?.value.slice(0, 200) ||
+      item.id;
     const domains: string[] = [];
     for (const s of statements('P856')) {
       const url = s.mainsnak.datavalue?.value;
       const d = typeof url === 'string' ? registrableDomain(url) : undefined;
-      if (d !== undefined && !takenDomains.has(d) && lookup.byDomain(d) === undefined && !domains.includes(d)) {
+      if (
+        d !== undefined &&
+        !takenDomains.has(d) &&
+        lookup.byDomain(d) === undefined &&
+        !domains.includes(d)
+      ) {
         takenDomains.add(d);
         domains.push(d);
       }
     }
     const id = `wd-${item.id.toLowerCase()}`;
     ids.set(item.id, id);
-    entities.set(id, { id, name, wikidata: item.id, ...(leiValue === undefined ? {} : { lei: leiValue }), ...(domains.length > 0 ? { domains: domains.slice(0, 50) } : {}) });
+    entities.set(id, {
+      id,
+      name,
+      wikidata: item.id,
+      ...(leiValue === undefined ? {} : { lei: leiValue }),
+      ...(domains.length > 0 ? { domains: domains.slice(0, 50) } : {}),
+    });
   }
   // Second pass: ownership statements.
   for (const item of items) {
-    for (const [prop, subjectIsChild] of [['P127', true], ['P749', true], ['P355', false]] as const) {
+    for (const [prop, subjectIsChild] of [
+      ['P127', true],
+      ['P749', true],
+      ['P355', false],
+    ] as const) {
       for (const raw of item.claims?.[prop] ?? []) {
         const st = Statement.safeParse(raw);
-        const target = st.success && st.data.mainsnak.snaktype !== 'novalue' ? itemId(st.data.mainsnak.datavalue?.value) : undefined;
+        const target =
+          st.success && st.data.mainsnak.snaktype !== 'novalue'
+            ? itemId(st.data.mainsnak.datavalue?.value)
+            : undefined;
         if (!st.success || st.data.rank === 'deprecated' || target === undefined || target === item.id) {
           skipped++;
           continue;
@@ -130,5 +166,10 @@ export function factsFromWikidata(value: unknown, lookup: IdLookup, retrievedAt:
       }
     }
   }
-  return { entities: [...entities.values()], edges: edges.filter((e) => e.child !== e.parent), paidPlacements: [], skipped };
+  return {
+    entities: [...entities.values()],
+    edges: edges.filter((e) => e.child !== e.parent),
+    paidPlacements: [],
+    skipped,
+  };
 }

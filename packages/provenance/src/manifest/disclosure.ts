@@ -46,7 +46,11 @@ function list(names: string[], max: number): string {
  * their agent, whether the maker signed that, and which companies those makers own or belong to
  * ("your agent is made by X; X owns Y and Z"), as of a date.
  */
-export function renderDisclosure(manifest: AgentManifest, graph: AffiliationGraph, options: DisclosureOptions): string {
+export function renderDisclosure(
+  manifest: AgentManifest,
+  graph: AffiliationGraph,
+  options: DisclosureOptions,
+): string {
   const max = options.maxNamed ?? 8;
   const lines: string[] = [];
   const { maker, operator, modelProvider } = manifest;
@@ -83,13 +87,20 @@ export function renderDisclosure(manifest: AgentManifest, graph: AffiliationGrap
         const path = reach.paths.get(top) ?? [];
         const first = path[0];
         const verb = first ? (RELATION_WORDS[first.relation] ?? 'belongs to') : 'belongs to';
-        lines.push(`${name} ${path.length === 1 ? verb : 'belongs to the group of'} ${graph.entity(top)?.name ?? top}.`);
+        lines.push(
+          `${name} ${path.length === 1 ? verb : 'belongs to the group of'} ${graph.entity(top)?.name ?? top}.`,
+        );
       }
       for (const root of tops.length > 0 ? tops : [m.entityId]) {
         const owned = descendants(graph, root, options.asOf).filter((id) => id !== m.entityId);
         if (owned.length > 0) {
           const rootName = graph.entity(root)?.name ?? root;
-          lines.push(`${rootName} ${root === m.entityId ? 'owns' : 'also owns'} ${list(owned.map((id) => graph.entity(id)?.name ?? id), max)}.`);
+          lines.push(
+            `${rootName} ${root === m.entityId ? 'owns' : 'also owns'} ${list(
+              owned.map((id) => graph.entity(id)?.name ?? id),
+              max,
+            )}.`,
+          );
         }
       }
     }
@@ -98,12 +109,20 @@ export function renderDisclosure(manifest: AgentManifest, graph: AffiliationGrap
     const note = a.note ? ` (${a.note})` : '';
     lines.push(`${maker.name} declares: ${DECLARED_WORDS[a.relation](a.entity.name)}${note}.`);
   }
-  lines.push('Steward flags offers from these companies as affiliated with your agent, and checks whether your agent favours them.');
+  lines.push(
+    'Steward flags offers from these companies as affiliated with your agent, and checks whether your agent favours them.',
+  );
   return lines.join('\n');
 }
 
 /** Everything owned (transitively) by `root` on a date, breadth first, bounded. */
-function descendants(graph: AffiliationGraph, root: string, asOf: string, maxNodes = 500, maxDepth = 6): string[] {
+function descendants(
+  graph: AffiliationGraph,
+  root: string,
+  asOf: string,
+  maxNodes = 500,
+  maxDepth = 6,
+): string[] {
   const seen = new Set<string>([root]);
   const out: string[] = [];
   let frontier = [root];

@@ -25,13 +25,20 @@ export function loadManifest(path: string): AgentManifest {
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new ProvenanceError('ERR_PROVENANCE_MANIFEST_INVALID', `cannot read agent manifest \`${path}\``, { cause, details: { path } });
+    throw new ProvenanceError('ERR_PROVENANCE_MANIFEST_INVALID', `cannot read agent manifest \`${path}\``, {
+      cause,
+      details: { path },
+    });
   }
   try {
     return parseManifest(parseJson(text, { maxBytes: 64 * 1024 }));
   } catch (cause) {
     if (cause instanceof ProvenanceError) throw cause;
-    throw new ProvenanceError('ERR_PROVENANCE_MANIFEST_INVALID', `agent manifest \`${path}\` is not valid json: ${(cause as Error).message}`, { cause, details: { path } });
+    throw new ProvenanceError(
+      'ERR_PROVENANCE_MANIFEST_INVALID',
+      `agent manifest \`${path}\` is not valid json: ${(cause as Error).message}`,
+      { cause, details: { path } },
+    );
   }
 }
 
@@ -39,7 +46,8 @@ export function loadManifest(path: string): AgentManifest {
 export function manifestSigningInput(manifest: AgentManifest): Uint8Array {
   const { signature: _signature, ...rest } = manifest;
   const text = canonicalize(rest);
-  if (text === undefined) throw new ProvenanceError('ERR_PROVENANCE_MANIFEST_INVALID', 'agent manifest cannot be canonicalised');
+  if (text === undefined)
+    throw new ProvenanceError('ERR_PROVENANCE_MANIFEST_INVALID', 'agent manifest cannot be canonicalised');
   return new TextEncoder().encode(text);
 }
 
@@ -49,7 +57,11 @@ export function manifestSigningInput(manifest: AgentManifest): Uint8Array {
  * canonical manifest without `signature`. Returns the manifest with `signature` set.
  * @see https://www.rfc-editor.org/rfc/rfc7515#appendix-F
  */
-export async function signManifest(manifest: AgentManifest, privateJwk: JWK, kid?: string): Promise<AgentManifest> {
+export async function signManifest(
+  manifest: AgentManifest,
+  privateJwk: JWK,
+  kid?: string,
+): Promise<AgentManifest> {
   const key = await importJWK(privateJwk, 'EdDSA');
   const jws = await new CompactSign(manifestSigningInput(manifest))
     .setProtectedHeader({ alg: 'EdDSA', typ: MessageType.manifest, ...(kid === undefined ? {} : { kid }) })
@@ -66,13 +78,21 @@ export async function signManifest(manifest: AgentManifest, privateJwk: JWK, kid
  */
 export async function verifyManifest(manifest: AgentManifest, publicJwk: JWK): Promise<{ kid?: string }> {
   if (manifest.signature === undefined) {
-    throw new ProvenanceError('ERR_PROVENANCE_MANIFEST_UNSIGNED', `agent manifest of \`${manifest.agent.name}\` is not signed by its maker`);
+    throw new ProvenanceError(
+      'ERR_PROVENANCE_MANIFEST_UNSIGNED',
+      `agent manifest of \`${manifest.agent.name}\` is not signed by its maker`,
+    );
   }
   const bad = (why: string, cause?: unknown): ProvenanceError =>
-    new ProvenanceError('ERR_PROVENANCE_MANIFEST_SIGNATURE_INVALID', `agent manifest signature is invalid: ${why}`, { cause, details: { reason: why } });
+    new ProvenanceError(
+      'ERR_PROVENANCE_MANIFEST_SIGNATURE_INVALID',
+      `agent manifest signature is invalid: ${why}`,
+      { cause, details: { reason: why } },
+    );
   const parts = manifest.signature.split('.');
   if (parts.length !== 3 || parts[1] !== '') throw bad('not a compact JWS with a detached payload');
-  if (publicJwk.kty !== 'OKP' || publicJwk.crv !== 'Ed25519' || typeof publicJwk.x !== 'string') throw bad('the trusted key is not an Ed25519 public JWK');
+  if (publicJwk.kty !== 'OKP' || publicJwk.crv !== 'Ed25519' || typeof publicJwk.x !== 'string')
+    throw bad('the trusted key is not an Ed25519 public JWK');
   let key: Awaited<ReturnType<typeof importJWK>>;
   try {
     key = await importJWK({ kty: 'OKP', crv: 'Ed25519', x: publicJwk.x }, 'EdDSA');
@@ -81,11 +101,16 @@ export async function verifyManifest(manifest: AgentManifest, publicJwk: JWK): P
   }
   try {
     const result = await flattenedVerify(
-      { protected: parts[0]!, payload: Buffer.from(manifestSigningInput(manifest)).toString('base64url'), signature: parts[2]! },
+      {
+        protected: parts[0]!,
+        payload: Buffer.from(manifestSigningInput(manifest)).toString('base64url'),
+        signature: parts[2]!,
+      },
       key,
       { algorithms: ['EdDSA', 'Ed25519'] },
     );
-    if (result.protectedHeader?.typ !== MessageType.manifest) throw bad(`\`typ\` is \`${String(result.protectedHeader?.typ)}\`, not \`${MessageType.manifest}\``);
+    if (result.protectedHeader?.typ !== MessageType.manifest)
+      throw bad(`\`typ\` is \`${String(result.protectedHeader?.typ)}\`, not \`${MessageType.manifest}\``);
     const kid = result.protectedHeader.kid;
     return kid === undefined ? {} : { kid };
   } catch (cause) {
@@ -98,7 +123,10 @@ export async function verifyManifest(manifest: AgentManifest, publicJwk: JWK): P
  * Checks the signature and says what was found, for showing; never throws for a bad signature.
  * Without a trusted key a signed manifest is `unchecked`, never `verified`.
  */
-export async function checkManifestSignature(manifest: AgentManifest, publicJwk: JWK | undefined): Promise<ManifestSignatureStatus> {
+export async function checkManifestSignature(
+  manifest: AgentManifest,
+  publicJwk: JWK | undefined,
+): Promise<ManifestSignatureStatus> {
   if (manifest.signature === undefined) return 'unsigned';
   if (publicJwk === undefined) return 'unchecked';
   try {

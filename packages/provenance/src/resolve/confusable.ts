@@ -3,7 +3,9 @@ import { createRequire } from 'node:module';
 // The UTS #39 confusables mapping (source code point → prototype), as shipped by `unhomoglyph`,
 // which generates it from Unicode's confusables.txt. Never hand-typed.
 const require = createRequire(import.meta.url);
-const PROTOTYPES = new Map<string, string>(Object.entries(require('unhomoglyph/data.json') as Record<string, string>));
+const PROTOTYPES = new Map<string, string>(
+  Object.entries(require('unhomoglyph/data.json') as Record<string, string>),
+);
 
 // eslint-disable-next-line no-control-regex
 const ASCII = /^[\x00-\x7f]*$/;
@@ -40,8 +42,26 @@ export function nameKey(input: string): string {
 
 // Scripts a brand name may mix with Common/Inherited; resolved per UTS #39 §5.1 with Script_Extensions.
 const SCRIPTS = [
-  'Latin', 'Cyrillic', 'Greek', 'Armenian', 'Georgian', 'Hebrew', 'Arabic', 'Devanagari', 'Bengali', 'Thai',
-  'Han', 'Hiragana', 'Katakana', 'Hangul', 'Cherokee', 'Ethiopic', 'Tamil', 'Telugu', 'Kannada', 'Malayalam',
+  'Latin',
+  'Cyrillic',
+  'Greek',
+  'Armenian',
+  'Georgian',
+  'Hebrew',
+  'Arabic',
+  'Devanagari',
+  'Bengali',
+  'Thai',
+  'Han',
+  'Hiragana',
+  'Katakana',
+  'Hangul',
+  'Cherokee',
+  'Ethiopic',
+  'Tamil',
+  'Telugu',
+  'Kannada',
+  'Malayalam',
 ] as const;
 const SCRIPT_RE = SCRIPTS.map((s) => [s, new RegExp(`\\p{Script_Extensions=${s}}`, 'u')] as const);
 const COMMON_RE = /^[\p{Script=Common}\p{Script=Inherited}]$/u;

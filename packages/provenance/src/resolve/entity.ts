@@ -4,7 +4,8 @@ import type { VendorDescriptor } from '../detect/types.ts';
 import { registrableDomain } from './domain.ts';
 
 /** How an entity was matched. Display names are never a basis. */
-export type MatchBasis = 'entity-id' | 'credential-lei' | 'credential-wikidata' | 'lei' | 'wikidata' | 'domain';
+export type MatchBasis =
+  'entity-id' | 'credential-lei' | 'credential-wikidata' | 'lei' | 'wikidata' | 'domain';
 
 /** One entity a party was matched to, and on what ground. */
 export interface EntityMatch {

@@ -26,10 +26,17 @@ describe('nameKey', () => {
   it('is unchanged when Latin letters are swapped for their Cyrillic twins', () => {
     const twins: Record<string, string> = { a: 'а', c: 'с', e: 'е', o: 'о', p: 'р', x: 'х', y: 'у' };
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz '.split('')), minLength: 1, maxLength: 30 }), (s) => {
-        const swapped = [...s].map((ch) => twins[ch] ?? ch).join('');
-        expect(nameKey(swapped)).toBe(nameKey(s));
-      }),
+      fc.property(
+        fc.string({
+          unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz '.split('')),
+          minLength: 1,
+          maxLength: 30,
+        }),
+        (s) => {
+          const swapped = [...s].map((ch) => twins[ch] ?? ch).join('');
+          expect(nameKey(swapped)).toBe(nameKey(s));
+        },
+      ),
     );
   });
 });

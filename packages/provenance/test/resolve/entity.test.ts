@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { buildGraph, loadSeedFacts, registrableDomain, resolveEntityRef, resolveVendor, type VendorDescriptor } from '../../src/index.ts';
+import {
+  buildGraph,
+  loadSeedFacts,
+  registrableDomain,
+  resolveEntityRef,
+  resolveVendor,
+  type VendorDescriptor,
+} from '../../src/index.ts';
 
 const g = buildGraph(loadSeedFacts());
 const vendor = (origin: string, extra: Partial<VendorDescriptor> = {}): VendorDescriptor => ({
@@ -25,16 +32,30 @@ describe('resolveVendor', () => {
   it('never resolves by display name alone', () => {
     expect(resolveVendor(g, vendor('https://amazon-deals.example'))).toEqual([]);
   });
-  it('resolves by the enrolled origin\'s registrable domain', () => {
-    expect(resolveVendor(g, vendor('https://fresh.amazon.com'))).toEqual([{ entityId: 'amazon', basis: 'domain', confidence: 0.9 }]);
+  it("resolves by the enrolled origin's registrable domain", () => {
+    expect(resolveVendor(g, vendor('https://fresh.amazon.com'))).toEqual([
+      { entityId: 'amazon', basis: 'domain', confidence: 0.9 },
+    ]);
   });
-  it('resolves by the registry credential\'s LEI first, and by the card\'s LEI', () => {
-    const cred = { issuer: 'r', legalEntity: { name: 'x', lei: 'Y87794H0US1R65VBXU25' }, owners: [], verificationLevel: 'verified' as const };
-    expect(resolveVendor(g, vendor('https://x.example', { credential: cred }))[0]).toMatchObject({ entityId: 'walmart', basis: 'credential-lei' });
-    expect(resolveVendor(g, vendor('https://x.example', { legalEntity: { name: 'x', wikidata: 'Q3884' } }))[0]).toMatchObject({ entityId: 'amazon', basis: 'wikidata' });
+  it("resolves by the registry credential's LEI first, and by the card's LEI", () => {
+    const cred = {
+      issuer: 'r',
+      legalEntity: { name: 'x', lei: 'Y87794H0US1R65VBXU25' },
+      owners: [],
+      verificationLevel: 'verified' as const,
+    };
+    expect(resolveVendor(g, vendor('https://x.example', { credential: cred }))[0]).toMatchObject({
+      entityId: 'walmart',
+      basis: 'credential-lei',
+    });
+    expect(
+      resolveVendor(g, vendor('https://x.example', { legalEntity: { name: 'x', wikidata: 'Q3884' } }))[0],
+    ).toMatchObject({ entityId: 'amazon', basis: 'wikidata' });
   });
   it('ignores an entity id the vendor chose itself', () => {
-    expect(resolveVendor(g, vendor('https://x.example', { legalEntity: { name: 'Amazon', entityId: 'amazon' } }))).toEqual([]);
+    expect(
+      resolveVendor(g, vendor('https://x.example', { legalEntity: { name: 'Amazon', entityId: 'amazon' } })),
+    ).toEqual([]);
   });
 });
 
