@@ -143,12 +143,17 @@ export function buildVendorApp(options: VendorAppOptions): FastifyInstance {
     const body = value as Record<string, unknown>;
     const method = body.method;
     const context = new ServerCallContext({ user: new UnauthenticatedUser() });
-    if (method === 'message/send') {
-      const request = firstRequestData(body);
+    if (method === 'message/send' || method === 'SendMessage') {
+      const legacyShape = method === 'message/send';
+      const request = firstRequestData(body, legacyShape);
       const raw = request ? await agent.rawReply(request) : undefined;
       if (raw !== undefined) {
+        // Only the hostile vendor gets here: its reply data is raw JSON the SDK would not produce.
         const id = JSON.stringify(body.id ?? null);
-        const envelope = `{"jsonrpc":"2.0","id":${id},"result":{"kind":"message","messageId":"${randomUUID()}","role":"agent","parts":[{"kind":"data","data":${raw}}]}}`;
+        const messageId = randomUUID();
+        const envelope = legacyShape
+          ? `{"jsonrpc":"2.0","id":${id},"result":{"kind":"message","messageId":"${messageId}","role":"agent","parts":[{"kind":"data","data":${raw}}]}}`
+          : `{"jsonrpc":"2.0","id":${id},"result":{"message":{"messageId":"${messageId}","role":"ROLE_AGENT","parts":[{"data":${raw},"mediaType":"application/json"}]}}}`;
         return reply.type('application/json').send(envelope);
       }
     }
@@ -161,10 +166,13 @@ export function buildVendorApp(options: VendorAppOptions): FastifyInstance {
   return app;
 }
 
-function firstRequestData(body: Record<string, unknown>) {
+/** The Steward DataPart of a JSON-RPC send request, in the v0.3 (`kind: data`) or v1.0 (`data`) shape. */
+function firstRequestData(body: Record<string, unknown>, legacyShape: boolean) {
   const params = body.params as { message?: { parts?: unknown } } | undefined;
   const parts = params?.message?.parts;
   if (!Array.isArray(parts)) return undefined;
-  const part = (parts as unknown[]).find((p): p is { data: unknown } => typeof p === 'object' && p !== null && (p as { kind?: unknown }).kind === 'data');
+  const isData = (p: unknown): p is { data: unknown } =>
+    typeof p === 'object' && p !== null && (legacyShape ? (p as { kind?: unknown }).kind === 'data' : 'data' in p);
+  const part = (parts as unknown[]).find(isData);
   return part ? readRequestData(part.data) : undefined;
 }

@@ -261,6 +261,14 @@ const CASES: Record<AttackId, (ctx: Ctx) => Promise<void>> = {
     expect(payloadText(jws)).toContain(`"spec":${'['.repeat(100_000)}`);
   },
   'proto-pollution': async (ctx) => {
+    // Over A2A v1.0 (SendMessage, as the broker's transport speaks it) as well as v0.3.
+    const v1 = await broker.sendRaw(ctx.vendor.origin, {
+      jsonrpc: '2.0',
+      id: 10,
+      method: 'SendMessage',
+      params: { message: { messageId: 'm1', role: 'ROLE_USER', parts: [{ data: { steward: 'rfq', jws: broker.sign('rfq', rfqBody('groceries', BASKET, { deliveryDay: daysFromNow(2) }), ctx.vendor.origin) } }] } },
+    });
+    expect(await v1.text()).toContain('"parts":[{"data":{"__proto__":{"approved":true}');
     const rfq = broker.sign('rfq', rfqBody('groceries', BASKET, { deliveryDay: daysFromNow(2) }), ctx.vendor.origin);
     const res = await broker.sendRaw(ctx.vendor.origin, { jsonrpc: '2.0', id: 9, method: 'message/send', params: { message: { kind: 'message', messageId: 'm', role: 'user', parts: [{ kind: 'data', data: { steward: 'rfq', jws: rfq } }] } } });
     const text = await res.text();

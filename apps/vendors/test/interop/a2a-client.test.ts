@@ -59,6 +59,19 @@ describe('@a2a-js/sdk client interop', () => {
     expect(payload.vendor).toBe(vendor.origin);
   });
 
+  it('talks A2A v1.0 with the SDK transport the broker uses (SendMessage)', async () => {
+    const url = `${vendor.origin}/a2a`;
+    const card = { supportedInterfaces: [{ url, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '1.0' }] } as unknown as Parameters<JsonRpcTransportFactory['create']>[1];
+    const transport = await new JsonRpcTransportFactory().create(url, card);
+    const rfq = broker.sign('rfq', rfqBody('groceries', BASKET, { deliveryDay: daysFromNow(2) }), vendor.origin);
+    const result = (await transport.sendMessage({ tenant: '', message: userMessage({ steward: 'rfq', jws: rfq }), configuration: undefined, metadata: undefined })) as Message;
+    const content = result.parts[0]?.content;
+    expect(content?.$case).toBe('data');
+    const data = (content as { value: { steward: string; jws: string } }).value;
+    expect(data.steward).toBe('offer');
+    expect((await broker.verifyFrom(vendor.origin, 'offer', data.jws)).payload.vendor).toBe(vendor.origin);
+  });
+
   it('answers the A2A v1.0 JSON-RPC method (SendMessage) too', async () => {
     const rfq = broker.sign('rfq', rfqBody('groceries', BASKET, { deliveryDay: daysFromNow(2) }), vendor.origin);
     const res = await broker.sendRaw(vendor.origin, {
