@@ -75,6 +75,7 @@ const CJK = new Set(['Han', 'Hiragana', 'Katakana', 'Hangul']);
  * @see https://www.unicode.org/reports/tr39/#Mixed_Script_Detection
  */
 export function mixedScripts(input: string): string[] {
+  if (ASCII.test(input)) return []; // Latin and Common only
   let resolved: Set<string> | undefined;
   const seen = new Set<string>();
   for (const ch of input.normalize('NFKC')) {
