@@ -66,6 +66,13 @@ export class EvalContext {
     this.budgetResults = new Array<BudgetResult | undefined>(budgets);
   }
 
+  #amountText: string | undefined;
+
+  /** The request's amount formatted for people, computed once per evaluation. */
+  get amountText(): string {
+    return (this.#amountText ??= this.req.amount ? formatMoney(this.req.amount) : 'unknown');
+  }
+
   get local(): LocalParts {
     return (this.#local ??= localParts(this.ms, this.tz));
   }
@@ -262,20 +269,20 @@ function compileConditions(
   const a = w.amount;
   if (a?.above) {
     const limit = a.above;
+    const limitText = formatMoney(limit);
     out.push({
       test: (c) => needAmount(c.req, limit.currency) > limit.amountMinor,
-      fact: (c) =>
-        `the total ${c.req.amount ? formatMoney(c.req.amount) : ''} is above ${formatMoney(limit)}`,
-      change: `a total of at most ${formatMoney(limit)}`,
+      fact: (c) => `the total ${c.amountText} is above ${limitText}`,
+      change: `a total of at most ${limitText}`,
     });
   }
   if (a?.atMost) {
     const limit = a.atMost;
+    const limitText = formatMoney(limit);
     out.push({
       test: (c) => needAmount(c.req, limit.currency) <= limit.amountMinor,
-      fact: (c) =>
-        `the total ${c.req.amount ? formatMoney(c.req.amount) : ''} is at most ${formatMoney(limit)}`,
-      change: `a total above ${formatMoney(limit)}`,
+      fact: (c) => `the total ${c.amountText} is at most ${limitText}`,
+      change: `a total above ${limitText}`,
     });
   }
   if (w.recurring !== undefined) {
@@ -353,13 +360,13 @@ function compileConditions(
   if (w.overBudget !== undefined) {
     const budget = budgets.get(w.overBudget);
     if (!budget) throw new Error(`validated policy names unknown budget ${w.overBudget}`);
+    const budgetLimitText = formatMoney(budget.spec.limit);
     out.push({
       test: (c) => {
         const r = budgetResult(budget, c);
         return r.applies && r.over;
       },
-      fact: () =>
-        `it would take budget \`${budget.spec.id}\` over its ${formatMoney(budget.spec.limit)} limit`,
+      fact: () => `it would take budget \`${budget.spec.id}\` over its ${budgetLimitText} limit`,
       change: `staying within budget \`${budget.spec.id}\``,
     });
   }
@@ -457,6 +464,7 @@ function budgetCheck(b: CompiledBudget): Check {
     .filter(Boolean)
     .join(' ');
   const when = spec.per === 'transaction' ? 'per order' : WINDOW_WORDS[spec.window ?? 'calendar'][spec.per];
+  const specLimitText = formatMoney(spec.limit);
   return {
     id: spec.id,
     effect,
@@ -475,11 +483,11 @@ function budgetCheck(b: CompiledBudget): Check {
       }
       if (!r.over) return;
       const lead = spec.reason ? `${spec.reason}: ` : '';
-      const limitText = `your ${formatMoney(spec.limit)} limit${scope ? ` ${scope}` : ''} ${when}`;
+      const limitText = `your ${specLimitText} limit${scope ? ` ${scope}` : ''} ${when}`;
       const message =
         spec.per === 'transaction'
-          ? `${lead}the total ${formatMoney(amount)} is above ${limitText} (budget \`${spec.id}\`)`
-          : `${lead}with this ${formatMoney(amount)} the spending ${when} would be ${formatMoney({ amountMinor: r.spent + amount.amountMinor, currency: amount.currency })}, above ${limitText} (budget \`${spec.id}\`)`;
+          ? `${lead}the total ${ctx.amountText} is above ${limitText} (budget \`${spec.id}\`)`
+          : `${lead}with this ${ctx.amountText} the spending ${when} would be ${formatMoney({ amountMinor: r.spent + amount.amountMinor, currency: amount.currency })}, above ${limitText} (budget \`${spec.id}\`)`;
       const left = Math.max(0, spec.limit.amountMinor - r.spent);
       const remedy = `${effect === 'ask' ? 'your approval, or ' : ''}a total of at most ${formatMoney({ amountMinor: left, currency: spec.limit.currency })} (budget \`${spec.id}\`)`;
       ctx.fired.push({ id: spec.id, effect, message, remedy, shadow, grant: false });
