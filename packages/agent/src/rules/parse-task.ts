@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Category, Money, RequestedItem, RfqConstraints, TaskSpec, parseStrict, type Clock } from '@steward/protocol';
+import { Category, Money, RequestedItem, RfqConstraints, TaskSpec, parseStrict } from '@steward/protocol';
 import { matchKeyword } from '../internal/fuzzy.ts';
 import { addDays, isoDate, zonedIsoDateTime, zonedParts, type CivilDate } from '../internal/zoned-time.ts';
 import { NUMBER_WORD, findAmount, wordsToNumber } from './amount.ts';
@@ -259,10 +259,8 @@ function absorb(p: PartialTask, t: string, original: string, ctx: ParseContext, 
       const first = dates[0];
       if (first) p.date = isoDate(first.date);
       const time = findTime(t);
+      // "tonight" fixes the day, not the hour: without a time, the time is still asked
       if (time) p.time = { hour: time.hour, minute: time.minute };
-      else if (/\b(tonight|this evening)\b/.test(t) && !p.time) {
-        // "tonight" fixes the day, not the hour: the time is still asked
-      }
       const size = findPartySize(t) ?? (answering && p.missing.includes('partySize') ? bareCount(t) : undefined);
       if (size !== undefined) p.constraints.partySize = size;
       const area = findPlace(t, /\b(?:near|around|in|close to|by)\s+(?!\d)/) ?? findPlace(t, /\bat\s+(?=[a-z])(?!(?:noon|midday|midnight)\b)/);
@@ -419,9 +417,4 @@ export function continueRequest(partial: PartialTask, text: string, ctx: ParseCo
   absorb(p, t, text, ctx, true);
   casePlaces(p, text);
   return finish(p, ctx);
-}
-
-/** A parse context from a clock, for callers that hold one. */
-export function parseContextAt(clock: Clock, timeZone: string, defaultCurrency = 'USD'): ParseContext {
-  return { now: clock.now(), timeZone, defaultCurrency };
 }
