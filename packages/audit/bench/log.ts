@@ -7,7 +7,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +19,13 @@ import { measure, note, report, type Sample } from '../../../scripts/bench-kit.t
 if (process.argv[2] === '--verify-export') {
   const [, , , dbPath, count] = process.argv;
   const vstore = openStore(dbPath!, { migrations: { audit: MIGRATIONS } });
+  // Baseline in this process, right before verify: raw leaf hashing of stored event bytes.
+  const sample = vstore.db
+    .prepare('SELECT event FROM audit_leaves ORDER BY idx LIMIT 10000')
+    .pluck()
+    .all() as Buffer[];
+  let j = 0;
+  const rawHere = measure('raw', () => hashLeaf(sample[j++ % sample.length]!), 200_000, 20_000);
   const v0 = performance.now();
   const result = verifyLog(vstore);
   const verifyMs = performance.now() - v0;
@@ -32,7 +39,13 @@ if (process.argv[2] === '--verify-export') {
   vlog.close();
   vstore.close();
   process.stdout.write(
-    JSON.stringify({ verifyMs, exportMs, bytes, rssMb: Math.round(process.resourceUsage().maxRSS / 1024) }),
+    JSON.stringify({
+      verifyMs,
+      exportMs,
+      bytes,
+      rawOpsPerSec: rawHere.opsPerSec,
+      rssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    }),
   );
   process.exit(0);
 }
@@ -135,7 +148,13 @@ const child = spawnSync(
   },
 );
 if (child.status !== 0) throw new Error(`verify/export child failed: ${child.stdout}`);
-const res = JSON.parse(child.stdout) as { verifyMs: number; exportMs: number; bytes: number; rssMb: number };
+const res = JSON.parse(child.stdout) as {
+  verifyMs: number;
+  exportMs: number;
+  bytes: number;
+  rawOpsPerSec: number;
+  rssMb: number;
+};
 const verify = chunkSample(
   'full verify (recompute leaves, nodes, root, checkpoint)',
   [res.verifyMs],
@@ -151,12 +170,17 @@ report(`log of ${N.toLocaleString('en-US')} events (avg ${avgBytes} B canonical 
   verify,
   exp,
 ]);
-const verifyRatio = verify.opsPerSec / raw.opsPerSec;
+const verifyRatio = verify.opsPerSec / res.rawOpsPerSec;
 note(
   `group commit: ${Math.round(group.opsPerSec).toLocaleString('en-US')} events/s — goal ≥ 20,000: ${group.opsPerSec >= 20_000 ? 'met' : 'NOT met'}`,
 );
 note(
-  `verify: ${(verifyRatio * 100).toFixed(1)}% of raw leaf hashing — goal ≥ 50%: ${verifyRatio >= 0.5 ? 'met' : 'NOT met'}`,
+  `verify: ${Math.round(verify.opsPerSec).toLocaleString('en-US')} events/s = ${(verifyRatio * 100).toFixed(1)}% of raw leaf hashing measured in the same process just before (${Math.round(res.rawOpsPerSec).toLocaleString('en-US')}/s) — goal ≥ 50%: ${verifyRatio >= 0.5 ? 'met' : 'NOT met'}`,
+);
+note(
+  `machine load average at the end: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} on ${cpus().length} cores (other work shares them; absolute rates scale with it)`,
 );
 note(
   `peak RSS of verify + export of ${N.toLocaleString('en-US')} events (own process): ${res.rssMb} MB — goal < 150 MB: ${res.rssMb < 150 ? 'met' : 'NOT met'}; the appending process peaked at ${rssAfterAppend} MB`,

@@ -281,7 +281,7 @@ function checkEventForm(idx: number, bytes: Buffer): VerifyProblem | undefined {
   return undefined;
 }
 
-const PAGE = 256;
+const PAGE = 64;
 
 /** Rows of one ordered range query, fetched a page at a time. */
 class Paged {
