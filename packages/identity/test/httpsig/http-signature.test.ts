@@ -122,7 +122,7 @@ describe('Steward request signatures', () => {
         const req = signed({ url: target, body: bytes });
         expect((await verifyRequest(req, options())).key.kid).toBe(key.kid);
       }),
-      { numRuns: 15 },
+      { numRuns: 8 },
     );
   });
 
