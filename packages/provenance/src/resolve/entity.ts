@@ -5,7 +5,14 @@ import { registrableDomain } from './domain.ts';
 
 /** How an entity was matched. Display names are never a basis. */
 export type MatchBasis =
-  'entity-id' | 'credential-lei' | 'credential-wikidata' | 'lei' | 'wikidata' | 'domain';
+  | 'entity-id'
+  | 'credential-lei'
+  | 'credential-wikidata'
+  | 'credential-entity'
+  | 'credential-domain'
+  | 'lei'
+  | 'wikidata'
+  | 'domain';
 
 /** One entity a party was matched to, and on what ground. */
 export interface EntityMatch {
@@ -19,6 +26,9 @@ const BASIS_CONFIDENCE: Readonly<Record<MatchBasis, number>> = {
   'entity-id': 1,
   'credential-lei': 0.99,
   'credential-wikidata': 0.97,
+  // The registry attested the legal entity's own id and domain: as good as the registry.
+  'credential-entity': 0.95,
+  'credential-domain': 0.95,
   lei: 0.9,
   wikidata: 0.85,
   domain: 0.9,
@@ -56,6 +66,11 @@ export function resolveVendor(graph: AffiliationGraph, vendor: VendorDescriptor)
   const cred = vendor.credential?.legalEntity;
   if (cred?.lei !== undefined) match(graph.byLei(cred.lei), 'credential-lei', out);
   if (cred?.wikidata !== undefined) match(graph.byWikidata(cred.wikidata), 'credential-wikidata', out);
+  if (cred?.entityId !== undefined && graph.entity(cred.entityId)) match(cred.entityId, 'credential-entity', out);
+  if (cred?.domain !== undefined) {
+    const attested = registrableDomain(`https://${cred.domain}`);
+    if (attested !== undefined) match(graph.byDomain(attested), 'credential-domain', out);
+  }
   const card = vendor.legalEntity;
   if (card?.lei !== undefined) match(graph.byLei(card.lei), 'lei', out);
   if (card?.wikidata !== undefined) match(graph.byWikidata(card.wikidata), 'wikidata', out);

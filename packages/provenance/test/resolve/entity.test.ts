@@ -52,6 +52,19 @@ describe('resolveVendor', () => {
       resolveVendor(g, vendor('https://x.example', { legalEntity: { name: 'x', wikidata: 'Q3884' } }))[0],
     ).toMatchObject({ entityId: 'amazon', basis: 'wikidata' });
   });
+  it("resolves by the registry-attested entity id and domain, wherever the vendor is served (regression: demo vendors on 127.0.0.1 did not resolve)", () => {
+    const cred = (legalEntity: { name: string; entityId?: string; domain?: string }) => ({ issuer: 'r', legalEntity, owners: [], verificationLevel: 'verified' as const });
+    expect(resolveVendor(g, vendor('http://127.0.0.1:4001', { credential: cred({ name: 'x', entityId: 'whole-foods' }) }))[0]).toMatchObject({
+      entityId: 'whole-foods',
+      basis: 'credential-entity',
+    });
+    expect(resolveVendor(g, vendor('http://127.0.0.1:4001', { credential: cred({ name: 'x', domain: 'www.wholefoodsmarket.com' }) }))[0]).toMatchObject({
+      entityId: 'whole-foods',
+      basis: 'credential-domain',
+    });
+    // An id the registry attests but the graph does not know resolves to nothing, never to a name-alike.
+    expect(resolveVendor(g, vendor('http://127.0.0.1:4001', { credential: cred({ name: 'Whole Foods Market', entityId: 'no-such-entity' }) }))).toEqual([]);
+  });
   it('ignores an entity id the vendor chose itself', () => {
     expect(
       resolveVendor(g, vendor('https://x.example', { legalEntity: { name: 'Amazon', entityId: 'amazon' } })),
