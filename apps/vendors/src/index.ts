@@ -18,7 +18,7 @@ export { REFUSAL_CODES, refusal, readRequestData } from './vendor/wire.ts';
 export type { StewardRequestData, StewardReplyData, RefusalCode } from './vendor/wire.ts';
 export { DemoRegistry, buildRegistryApp, REGISTRY_NAME } from './registry/registry.ts';
 export type { RegistryEntry } from './registry/registry.ts';
-export { REGISTRY_FACTS, ORBIT_RETAIL_GROUP_REF } from './registry/facts.ts';
+export { REGISTRY_FACTS, ORBIT_RETAIL_GROUP_REF, UNDISCLOSED_OWNER_FACT } from './registry/facts.ts';
 export { ATTACKS, ATTACK_IDS } from './hostile/attacks.ts';
 export type { AttackId } from './hostile/attacks.ts';
 export { HostileVendor, toTagCharacters, sybilProfiles, ATTACKER_JWKS_PATH, REDIRECT_PAYOUT_ID, SWITCHED_TERMS } from './hostile/hostile-vendor.ts';

@@ -30,6 +30,7 @@ export const ATTACKS = {
   'jku-injection': { threat: 22, where: 'offer', summary: 'offer JWS names its own key URL (`jku`) and is signed by that unenrolled key' },
   'lookalike-name': { threat: 23, where: 'card', summary: 'card name is "Green Valley Co-op" with Cyrillic `е` letters' },
   'origin-mismatch': { threat: 24, where: 'card', summary: 'card service URL and commerce origin point at a punycode lookalike host' },
+  'undisclosed-affiliation': { threat: 25, where: 'card+registry', summary: 'card claims an independent comparison service with no owners; the registry credential says MegaMart owns it' },
   'unflagged-sponsored': { threat: 26, where: 'offer', summary: 'offer is a paid placement ("Promoted by") with `sponsored: false`' },
   sybil: { threat: 27, where: 'world', summary: 'two more shops (Budget Barn, Deal Depot) with the same payout account and prices' },
   oversized: { threat: 29, where: 'offer', summary: 'offer JWS payload holds a 2 MB note and 10,000 line items' },

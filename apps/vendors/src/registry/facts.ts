@@ -25,3 +25,9 @@ export const REGISTRY_FACTS: Readonly<Record<string, RegistryFact>> = {
   },
   'bargain-hub': { owners: [], verificationLevel: 'basic' },
 };
+
+/** What the registry verified about Bargain Hub when it poses as an independent comparison service (THREATS #25). */
+export const UNDISCLOSED_OWNER_FACT: RegistryFact = {
+  owners: [{ entity: { name: 'MegaMart Stores Inc.', entityId: 'megamart', domain: 'megamart.example' }, relation: 'owns', stake: 1 }],
+  verificationLevel: 'basic',
+};

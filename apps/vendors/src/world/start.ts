@@ -9,7 +9,7 @@ import type { VendorProfile } from '../catalogue/types.ts';
 import { VendorsError } from '../errors.ts';
 import { ATTACK_IDS, type AttackId } from '../hostile/attacks.ts';
 import { HostileVendor, hostileRoutes, sybilProfiles } from '../hostile/hostile-vendor.ts';
-import { REGISTRY_FACTS } from '../registry/facts.ts';
+import { REGISTRY_FACTS, UNDISCLOSED_OWNER_FACT } from '../registry/facts.ts';
 import { buildRegistryApp, DemoRegistry } from '../registry/registry.ts';
 import { VendorAgent, type BrokerJwksSource } from '../vendor/agent.ts';
 import { buildVendorCard } from '../vendor/card.ts';
@@ -187,7 +187,8 @@ export async function startVendorWorld(options: VendorWorldOptions): Promise<Ven
         ...(options.requireHttpSignatures !== undefined ? { requireHttpSignatures: options.requireHttpSignatures } : {}),
       });
       running.set(profile.id, vendor);
-      const facts = REGISTRY_FACTS[profile.id] ?? REGISTRY_FACTS['bargain-hub'] ?? { owners: [], verificationLevel: 'basic' as const };
+      const hostileOwner = options.attack === 'undisclosed-affiliation' && profile.id === 'bargain-hub';
+      const facts = hostileOwner ? UNDISCLOSED_OWNER_FACT : (REGISTRY_FACTS[profile.id] ?? REGISTRY_FACTS['bargain-hub'] ?? { owners: [], verificationLevel: 'basic' as const });
       registry.register({
         vendorId: profile.id,
         name: profile.name,

@@ -223,6 +223,19 @@ const CASES: Record<AttackId, (ctx: Ctx) => Promise<void>> = {
     expect(new URL(card.url).hostname).toMatch(/^xn--/);
     expect(card.capabilities.extensions[0]?.params.origin).not.toBe(ctx.vendor.origin);
   },
+  'undisclosed-affiliation': async () => {
+    const world = await startVendorWorld({ basePort: 0, brokerId: broker.id, brokerJwks: broker.jwks, attack: 'undisclosed-affiliation', vendors: ['bargain-hub'] });
+    try {
+      const bh = world.running.get('bargain-hub')!;
+      expect(bh.card.description).toMatch(/independent/);
+      expect((bh.card.capabilities.extensions?.[0]?.params as { owners: unknown[] }).owners).toEqual([]);
+      const { credentials } = (await (await fetch(`${bh.origin}/.well-known/steward-credential`)).json()) as { credentials: string[] };
+      const payload = JSON.parse(payloadText(credentials[0]!)) as { owners: { entity: { entityId: string } }[] };
+      expect(payload.owners.map((o) => o.entity.entityId)).toEqual(['megamart']);
+    } finally {
+      await world.close();
+    }
+  },
   'unflagged-sponsored': async (ctx) => {
     const { offer } = await ctx.offer();
     expect(offer.sponsored).toBe(false);
@@ -335,7 +348,9 @@ describe('the hostile vendor', () => {
     for (const id of ATTACK_IDS) expect(ATTACKS[id].threat).toBeGreaterThanOrEqual(1);
   });
 
-  it.each(ATTACK_IDS.filter((a) => a !== 'sybil'))('%s: the payload carries the attack', async (attack) => {
+  const WORLD_ATTACKS: readonly AttackId[] = ['sybil', 'undisclosed-affiliation'];
+
+  it.each(ATTACK_IDS.filter((a) => !WORLD_ATTACKS.includes(a)))('%s: the payload carries the attack', async (attack) => {
     const vendor = await startVendor({ profile: VENDOR_PROFILES['bargain-hub'], brokerId: broker.id, brokerJwks: broker.jwks, attack });
     try {
       await CASES[attack](makeCtx(vendor));
@@ -344,8 +359,8 @@ describe('the hostile vendor', () => {
     }
   });
 
-  it('sybil: the payload carries the attack', async () => {
-    await CASES.sybil(undefined as unknown as Ctx);
+  it.each(WORLD_ATTACKS)('%s (a whole world): the payload carries the attack', async (attack) => {
+    await CASES[attack](undefined as unknown as Ctx);
   });
 
   it('refuses an unknown attack name', async () => {
