@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCard, SignedOffer, type Rfq } from '@steward/protocol';
+import { AgentCard, FixedClock, SignedOffer, type Rfq } from '@steward/protocol';
 import { generateSigningKey, importVerificationKey, signRequest, tokenHash, verifyCard, type MessageBody } from '@steward/identity';
 import { startVendor, startVendorWorld, VENDOR_PROFILES, type VendorWorld } from '../../src/index.ts';
 import { BASKET, createBroker, daysFromNow, rfqBody, type TestBroker } from '../helpers.ts';
@@ -316,6 +316,21 @@ describe('orders', () => {
     expect((await broker.send(o, 'order', first))[0]?.steward).toBe('receipt');
     expect((await broker.send(o, 'order', first))[0]?.reason).toMatch(/^signature_invalid: ERR_MESSAGE_REPLAYED/);
     expect((await broker.send(o, 'order', broker.sign('order', orderBody(offer, token), o)))[0]?.reason).toMatch(/^offer_already_ordered: /);
+  });
+
+  it('refuses an order for an offer past its expiresAt (vendor and broker on a fixed clock)', async () => {
+    const clock = new FixedClock(Date.now());
+    const vendor = await startVendor({ profile: VENDOR_PROFILES['green-valley'], brokerId: broker.id, brokerJwks: broker.jwks, clock });
+    try {
+      const o = vendor.origin;
+      const [part] = await broker.send(o, 'rfq', broker.sign('rfq', rfqBody('groceries', BASKET, { deliveryDay: daysFromNow(2, clock.now()) }, clock.now()), o, { clock }));
+      const offer = vendor.agent.offer(JSON.parse(Buffer.from(part!.jws!.split('.')[1]!, 'base64url').toString()).offerId as string)!.payload;
+      clock.advance(16 * 60_000);
+      const [late] = await broker.send(o, 'order', broker.sign('order', orderBody(offer, part!.jws!), o, { clock }));
+      expect(late?.reason).toMatch(/^offer_expired: /);
+    } finally {
+      await vendor.close();
+    }
   });
 
   it('refuses an order without the personal data the vendor needs', async () => {
