@@ -15,18 +15,23 @@ export class SseParser {
   #event = '';
   #data: string[] = [];
   #id: string | undefined;
+  #skipLf = false;
 
   /** Consumes a chunk and returns the events it completed. */
   push(chunk: string): SseEvent[] {
     this.#buffer += chunk;
+    // a chunk that ended with \r ended a line; a \n right after it belongs to that line end
+    if (this.#skipLf && this.#buffer.length > 0) {
+      if (this.#buffer.startsWith('\n')) this.#buffer = this.#buffer.slice(1);
+      this.#skipLf = false;
+    }
     const out: SseEvent[] = [];
     for (;;) {
       const match = /\r\n|\r|\n/.exec(this.#buffer);
       if (!match) break;
-      // a lone \r at the very end may be the first half of \r\n: wait for more
-      if (match[0] === '\r' && match.index === this.#buffer.length - 1) break;
       const line = this.#buffer.slice(0, match.index);
       this.#buffer = this.#buffer.slice(match.index + match[0].length);
+      if (match[0] === '\r' && this.#buffer.length === 0) this.#skipLf = true;
       const event = this.#line(line);
       if (event) out.push(event);
     }

@@ -96,7 +96,7 @@ export async function checkNote(cp: CheckpointView, keyName: string, key: string
   const noteRoot = decodeHash(lines[2]!);
   if (encodeBase64(noteRoot) !== encodeBase64(decodeHash(cp.rootHash))) throw new ProofError('the checkpoint note does not state this root');
   const raw = rawKey(key);
-  let publicKey: CryptoKey;
+  let publicKey: Awaited<ReturnType<typeof crypto.subtle.importKey>>;
   try {
     publicKey = await crypto.subtle.importKey('raw', raw, { name: 'Ed25519' }, false, ['verify']);
   } catch {

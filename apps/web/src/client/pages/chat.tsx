@@ -74,24 +74,25 @@ function Counter(props: { offer: OfferView; taskId: string; onDone: (offer: Offe
 }
 
 /** Pending approvals, refreshed when a live `approval` event arrives. */
-function PendingApprovals() {
+function PendingApprovals(props: { shownInChat: ReadonlySet<string> }) {
   const [load, reload] = useApi<{ approvals: Approval[] }>('/api/approvals');
   useEffect(() => onLive((e) => (e.type === 'approval' ? reload() : undefined)), [reload]);
   return (
     <section aria-labelledby="pending-h">
       <h2 id="pending-h">Waiting for you</h2>
       <Loaded load={load} what="Approvals">
-        {(data) =>
-          data.approvals.length === 0 ? (
-            <p class="muted">No approvals are waiting.</p>
+        {(data) => {
+          const waiting = data.approvals.filter((a) => !props.shownInChat.has(a.approvalId));
+          return waiting.length === 0 ? (
+            <p class="muted">{data.approvals.length === 0 ? 'No approvals are waiting.' : 'Nothing else is waiting: the approval for this task is in the conversation.'}</p>
           ) : (
             <div class="stack">
-              {data.approvals.map((a) => (
+              {waiting.map((a) => (
                 <ApprovalCard key={a.approvalId} approval={a} onAnswered={reload} />
               ))}
             </div>
-          )
-        }
+          );
+        }}
       </Loaded>
     </section>
   );
@@ -214,7 +215,7 @@ export function ChatPage() {
         </form>
       </section>
       <aside>
-        <PendingApprovals />
+        <PendingApprovals shownInChat={new Set(entries.flatMap((e) => (e.kind === 'approval' ? [e.approval.approvalId] : [])))} />
       </aside>
     </div>
   );

@@ -365,19 +365,33 @@ export function PoliciesPage() {
             <h3>
               Tests: {tests.passed} passed, {tests.failed} failed
             </h3>
-            <ul class="tests">
-              {tests.results.map((r, i) => (
-                <li key={i} class={r.ok ? 'ok' : 'fail'}>
-                  {r.ok ? '✓' : '✗'} {r.name}
-                  {!r.ok && (
-                    <span class="muted">
-                      {' '}
-                      — expected {JSON.stringify(r.expected)}, got {JSON.stringify(r.actual)}
-                    </span>
-                  )}
-                </li>
-              ))}
-            </ul>
+            {tests.results.some((r) => !r.ok) && (
+              <ul class="tests" aria-label="Failed tests">
+                {tests.results
+                  .filter((r) => !r.ok)
+                  .map((r, i) => (
+                    <li key={i} class="fail">
+                      ✗ {r.name}
+                      <span class="muted">
+                        {' '}
+                        — expected {JSON.stringify(r.expected)}, got {JSON.stringify(r.actual)}
+                      </span>
+                    </li>
+                  ))}
+              </ul>
+            )}
+            <details>
+              <summary>{tests.passed} passed tests</summary>
+              <ul class="tests">
+                {tests.results
+                  .filter((r) => r.ok)
+                  .map((r, i) => (
+                    <li key={i} class="ok">
+                      ✓ {r.name}
+                    </li>
+                  ))}
+              </ul>
+            </details>
             {tests.uncovered.length > 0 && <p class="muted">Rules no test covers: {tests.uncovered.join(', ')}</p>}
           </div>
         )}
