@@ -27,6 +27,7 @@ export async function startDemoWorld(steward: Steward, options: { basePort: numb
     steward.trustRegistry(world.registry.origin, world.registry.name, world.registry.jwks.keys);
     steward.addFacts(vendorsModule.loadDemoAffiliations());
     steward.manifest = vendorsModule.loadDemoManifest();
+    seedDemoProfile(steward);
     for (const vendor of world.vendors) {
       const doc = (await fetchJsonGuarded(`${vendor.origin}${vendorsModule.CREDENTIAL_PATH}`, { allowPrivate: true })) as { credentials?: unknown };
       const credential = Array.isArray(doc.credentials) && typeof doc.credentials[0] === 'string' ? doc.credentials[0] : undefined;
@@ -41,4 +42,19 @@ export async function startDemoWorld(steward: Steward, options: { basePort: numb
     registry: { origin: world.registry.origin, name: world.registry.name },
     close: () => world.close(),
   };
+}
+
+/** A fictional person for the demo, written only into an empty profile (never over real data). */
+export const DEMO_PROFILE = [
+  ['name', 'Ada Example', 'primary'],
+  ['email', 'ada@example.org', 'primary'],
+  ['phone', '+1 555 0100 123', 'primary'],
+  ['address', '12 Analytical Way, Springfield, 01101', 'home'],
+  ['birth_date', '1990-12-10', 'primary'],
+  ['health', 'vegetarian; peanut allergy', 'primary'],
+] as const;
+
+function seedDemoProfile(steward: Steward): void {
+  if (steward.profile.list().length > 0) return;
+  for (const [dataClass, value, label] of DEMO_PROFILE) steward.profile.set(dataClass, value, label);
 }

@@ -1,4 +1,7 @@
+import { createAgent, llmConfigFromEnv, type Agent } from '@steward/agent';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { brokerToolsFor } from './agent-tools.ts';
+import { chatFeature } from './features/chat.ts';
 import { buildApp } from './app.ts';
 import { loadConfig, type BrokerConfig } from './config.ts';
 import { startDemoWorld, type DemoWorld } from './demo.ts';
@@ -15,6 +18,7 @@ import { STEWARD_VERSION } from './version.ts';
 export interface RunningBroker {
   app: FastifyInstance;
   steward: Steward;
+  agent: Agent;
   config: BrokerConfig;
   url: string;
   token: string;
@@ -35,8 +39,8 @@ export interface StartOptions {
   /** Extra feature plugins (the web app, chat). */
   apiFeatures?: readonly FastifyPluginAsync[];
   publicFeatures?: readonly FastifyPluginAsync[];
-  /** Which agent mode answers the chat, for `/api/status`. */
-  agentMode?: () => { mode: 'offline-rules' | 'model'; model?: string };
+  /** Serve the web app (bundled in memory at start). Default true. */
+  web?: boolean;
 }
 
 /** Starts the broker from the environment and prints how to reach it. */
@@ -56,6 +60,7 @@ export async function startBroker(
   });
   let world: DemoWorld | undefined;
   let app: FastifyInstance;
+  let agent: Agent | undefined;
   try {
     if (demo) {
       world = await startDemoWorld(steward, {
@@ -64,7 +69,24 @@ export async function startBroker(
         ...(options.attack ? { attack: options.attack } : {}),
       });
     }
-    const agentMode = options.agentMode ?? (() => ({ mode: 'offline-rules' as const }));
+    // The agent: a language model when one is configured (probed now, so a wrong endpoint says so at
+    // start), otherwise the offline rules mode.
+    const llm = llmConfigFromEnv(env);
+    agent = createAgent({
+      mode: llm ? 'model' : 'offline-rules',
+      tools: brokerToolsFor(steward),
+      store: steward.store,
+      clock: steward.clock,
+      timeZone: env.STEWARD_TIME_ZONE ?? steward.policies.active().policy.timezone,
+      ...(llm ? { llm } : {}),
+      onViolation: (v) => {
+        steward.audit.appendDurably({ type: 'agent.violation', at: new Date(steward.clock.now()).toISOString(), actor: 'agent', ...(v.taskId ? { taskId: v.taskId } : {}), summary: v.summary.slice(0, 1000), data: { kind: v.kind, tool: v.tool ?? null, conversationId: v.conversationId } });
+      },
+    });
+    if (llm) await agent.probe();
+    const agentMode = () => ({ mode: agent!.mode, ...(llm ? { model: llm.model } : {}) });
+    const web = options.web ?? env.STEWARD_WEB !== '0';
+    const webFeatures: FastifyPluginAsync[] = web ? [(await import('@steward/web')).webAppFeature()] : [];
     app = await buildApp({
       config,
       token: token.token,
@@ -73,9 +95,10 @@ export async function startBroker(
         tasksFeature(steward.engine),
         approvalsFeature(steward.engine),
         eventsFeature(steward.hub),
+        chatFeature(agent, steward.hub),
         ...(options.apiFeatures ?? []),
       ],
-      publicFeatures: [wellKnownFeature(steward), ...(options.publicFeatures ?? [])],
+      publicFeatures: [wellKnownFeature(steward), ...webFeatures, ...(options.publicFeatures ?? [])],
       onClose: async () => {
         await world?.close();
         steward.close();
@@ -99,5 +122,6 @@ export async function startBroker(
   } else {
     out.write(`API token: in ${token.file} (cat it to see it)\n`);
   }
-  return { app, steward, config, url, token: token.token, ...(world ? { demo: world } : {}), close: () => app.close() };
+  out.write(`agent: ${agent!.mode === 'model' ? `language model ${env.STEWARD_LLM_MODEL ?? ''} at ${env.STEWARD_LLM_BASE_URL ?? ''}` : 'offline rules mode (no language model configured)'}\n`);
+  return { app, steward, agent: agent!, config, url, token: token.token, ...(world ? { demo: world } : {}), close: () => app.close() };
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MIGRATIONS as AGENT_MIGRATIONS } from '@steward/agent';
 import { MIGRATIONS as AUDIT_MIGRATIONS, openAuditLog, type AuditLog } from '@steward/audit';
 import { BrokerEngine, MIGRATIONS as BROKER_MIGRATIONS, type EnrolledVendor, type ProgressEvent } from '@steward/broker';
 import {
@@ -43,6 +44,7 @@ export const ALL_MIGRATIONS = {
   provenance: PROVENANCE_MIGRATIONS,
   profile: PROFILE_MIGRATIONS,
   broker: BROKER_MIGRATIONS,
+  agent: AGENT_MIGRATIONS,
 } as const;
 
 /** How to assemble a broker. */

@@ -13,6 +13,7 @@ export const AuditEventType = z.enum([
   'task.created',
   'task.updated',
   'chat.message',
+  'agent.violation',
   'approval.requested',
   'approval.granted',
   'approval.denied',

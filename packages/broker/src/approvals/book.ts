@@ -85,6 +85,14 @@ export class ApprovalBook {
     return row ? (JSON.parse(row.subject_json) as OrderSubject) : undefined;
   }
 
+  /** The newest approved, unconsumed and unexpired approval of a task for one offer handle. */
+  grantedFor(taskId: string, offerHandle: string): string | undefined {
+    const rows = this.#store.db
+      .prepare("SELECT approval_id, subject_json FROM broker_approvals WHERE task_id = ? AND status = 'approved' ORDER BY created_at DESC")
+      .all(taskId) as Array<{ approval_id: string; subject_json: string }>;
+    return rows.find((r) => (JSON.parse(r.subject_json) as OrderSubject).offerId === offerHandle)?.approval_id;
+  }
+
   /** Approvals still waiting for the person. */
   pending(): Approval[] {
     const rows = this.#store.db
@@ -132,6 +140,17 @@ export class ApprovalBook {
       }
       this.#setStatus(row, 'consumed', current.decidedAt ?? new Date(this.#now()).toISOString());
       return { ...current, status: 'consumed' };
+    });
+  }
+
+  /**
+   * Closes an approved approval whose subject no longer matches (cart, data or policy changed) as
+   * expired, so it can never authorise anything; the person is asked again for what is true now.
+   */
+  invalidate(approvalId: string): void {
+    this.#store.durably(() => {
+      const row = this.#store.db.prepare('SELECT * FROM broker_approvals WHERE approval_id = ?').get(approvalId) as ApprovalRow | undefined;
+      if (row && (row.status === 'approved' || row.status === 'pending')) this.#setStatus(row, 'expired', null);
     });
   }
 

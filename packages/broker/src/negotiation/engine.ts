@@ -105,7 +105,7 @@ export interface OfferView {
   vendorOfferId: string;
   offerHash: string;
   vendor: { origin: string; displayName: string; verified: boolean; verificationLevel?: string };
-  items: Array<{ sku: string; name: string; quantity: number; lineTotal: Money }>;
+  items: Array<{ sku: string; name: string; quantity: number; lineTotal: Money; requestIndex?: number }>;
   fees: Money;
   total: Money;
   billingPeriod: string;
@@ -522,6 +522,20 @@ export class BrokerEngine {
   ): Promise<OrderOutcome> {
     const task = this.task(taskId);
     this.#countCall(taskId);
+    // Asking again for an offer already ordered answers with that order, never a second one.
+    const placed = this.#stmt(
+      `SELECT o.order_id, o.status FROM broker_orders o JOIN broker_offers f ON f.offer_hash = o.offer_hash
+       WHERE f.task_id = ? AND f.handle = ? AND o.status IN ('signed', 'accepted')`,
+    ).get(taskId, offerId) as { order_id: string; status: string } | undefined;
+    if (placed) {
+      return { status: 'ordered', reasons: [`already ordered as ${placed.order_id}`], orderId: placed.order_id };
+    }
+    if (options.approvalId === undefined) {
+      // The person may have approved in the web app or by chat: a granted approval for this very
+      // offer is used (its subject hash is still checked when it is consumed).
+      const granted = this.approvals.grantedFor(taskId, offerId);
+      if (granted) options = { approvalId: granted };
+    }
     const received = this.#openOfferById(taskId, offerId);
     const offer = received.offer;
     const vendor = this.#vendor(offer.vendor);
@@ -579,7 +593,9 @@ export class BrokerEngine {
       counters: this.#counters(taskId),
       ...(offer.billingPeriod === 'one_off' ? {} : { recurring: { period: offer.billingPeriod } }),
     });
-    const dataToShare = [...Object.keys(plan.allowed), ...plan.ask] as DataClass[];
+    // Everything that will leave once approved: the requested classes the policy does not refuse.
+    // (While a field awaits approval the profile releases nothing, so `allowed` alone would understate it.)
+    const dataToShare = [...needs.required, ...needs.optional].filter((c) => !plan.denied.some((d) => d.dataClass === c));
     const subject: OrderSubject = {
       kind: 'order',
       offerHash: received.offerHash,
@@ -662,7 +678,8 @@ export class BrokerEngine {
           summary: error.message,
           data: { code: error.code },
         });
-        if (error.code === 'ERR_APPROVAL_MISMATCH') {
+        if (error.code === 'ERR_APPROVAL_MISMATCH' && options.approvalId) {
+          this.approvals.invalidate(options.approvalId);
           // The cart, the data or the policy changed since the person approved: ask again for what is true now.
           const again = await this.placeOrder(taskId, offerId);
           return {
@@ -1334,6 +1351,7 @@ export class BrokerEngine {
         name: screenVendorText(i.name, 'name').modelText || '(name hidden)',
         quantity: i.quantity,
         lineTotal: i.lineTotal,
+        ...(i.requestIndex === undefined ? {} : { requestIndex: i.requestIndex }),
       })),
       fees: { amountMinor: o.fees.reduce((s, f) => s + f.amount.amountMinor, 0), currency: o.total.currency },
       total: o.total,

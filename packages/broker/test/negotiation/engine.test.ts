@@ -76,6 +76,20 @@ describe('negotiation end to end (in process)', () => {
     expect(world.store.db.prepare('SELECT COUNT(*) AS n FROM broker_orders').get()).toEqual({ n: 0 });
   });
 
+  it('orders with an approval granted elsewhere when the agent asks again, and answers a repeat with the same order', async () => {
+    const coop = makeVendor('https://coop.test', 'Green Valley Co-op');
+    world = makeWorld([coop]);
+    const { taskId } = world.engine.createTask(groceryTask);
+    const [offer] = await world.engine.requestQuotes(taskId);
+    const asked = await world.engine.placeOrder(taskId, offer!.offerId);
+    world.engine.approvals.answer(asked.approval!.approvalId, 'approve');
+    const ordered = await world.engine.placeOrder(taskId, offer!.offerId);
+    expect(ordered.status).toBe('ordered');
+    const again = await world.engine.placeOrder(taskId, offer!.offerId);
+    expect(again).toMatchObject({ status: 'ordered', orderId: ordered.orderId });
+    expect(world.store.db.prepare('SELECT COUNT(*) AS n FROM broker_orders').get()).toEqual({ n: 1 });
+  });
+
   it('never reuses an approval: a second order with the same approval is refused', async () => {
     const coop = makeVendor('https://coop.test', 'Green Valley Co-op');
     world = makeWorld([coop]);
