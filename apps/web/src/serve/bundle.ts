@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type BuildResult } from 'esbuild';
+import { WebError } from '../errors.ts';
 
 /** One file of the bundled web app, held in memory. */
 export interface WebAsset {
@@ -22,6 +23,8 @@ export interface WebBundle {
 export interface BundleOptions {
   /** Minify the script (default true); tests of the bundle may turn it off to read it. */
   minify?: boolean;
+  /** The client entry to bundle (default the app's own `src/client/main.tsx`); tests use a broken one. */
+  entry?: string;
 }
 
 const CLIENT_ENTRY = fileURLToPath(new URL('../client/main.tsx', import.meta.url));
@@ -40,38 +43,70 @@ function escapeAttr(value: string): string {
  * has no inline script or style, so the strict Content-Security-Policy holds.
  */
 export async function bundleWebApp(options: BundleOptions = {}): Promise<WebBundle> {
-  const result = await build({
-    entryPoints: [CLIENT_ENTRY],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: ['es2022', 'chrome110', 'firefox115', 'safari16'],
-    minify: options.minify ?? true,
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
-    outdir: '/out',
-    entryNames: 'app',
-    legalComments: 'none',
-    logLevel: 'silent',
-    define: { 'process.env.NODE_ENV': '"production"' },
-  });
+  let result: BuildResult<{ write: false }>;
+  try {
+    result = await build({
+      entryPoints: [options.entry ?? CLIENT_ENTRY],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      platform: 'browser',
+      target: ['es2022', 'chrome110', 'firefox115', 'safari16'],
+      minify: options.minify ?? true,
+      jsx: 'automatic',
+      jsxImportSource: 'preact',
+      outdir: '/out',
+      entryNames: 'app',
+      legalComments: 'none',
+      logLevel: 'silent',
+      define: { 'process.env.NODE_ENV': '"production"' },
+    });
+  } catch (error) {
+    const errors =
+      (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors ??
+      [];
+    const first = errors[0];
+    throw new WebError(
+      'ERR_WEB_BUNDLE_FAILED',
+      `the web app could not be bundled: ${first ? `\`${first.text}\`${first.location ? ` at ${first.location.file}:${first.location.line}` : ''}` : 'unknown esbuild error'}`,
+      {
+        cause: error,
+        details: { errors: errors.slice(0, 5).map((e) => e.text) },
+      },
+    );
+  }
   const assets = new Map<string, WebAsset>();
   let script: WebAsset | undefined;
   let style: WebAsset | undefined;
   for (const file of result.outputFiles) {
     const body = Buffer.from(file.contents);
     if (file.path.endsWith('.js')) {
-      script = { path: `/assets/app.${shortHash(body)}.js`, contentType: 'text/javascript; charset=utf-8', body, immutable: true };
+      script = {
+        path: `/assets/app.${shortHash(body)}.js`,
+        contentType: 'text/javascript; charset=utf-8',
+        body,
+        immutable: true,
+      };
       assets.set(script.path, script);
     } else if (file.path.endsWith('.css')) {
-      style = { path: `/assets/app.${shortHash(body)}.css`, contentType: 'text/css; charset=utf-8', body, immutable: true };
+      style = {
+        path: `/assets/app.${shortHash(body)}.css`,
+        contentType: 'text/css; charset=utf-8',
+        body,
+        immutable: true,
+      };
       assets.set(style.path, style);
     }
   }
-  if (!script || !style) throw new Error('the web app bundle is missing its script or its stylesheet');
+  if (!script || !style)
+    throw new WebError('ERR_WEB_BUNDLE_FAILED', 'the web app bundle is missing its script or its stylesheet');
   const iconBody = Buffer.from(ICON);
-  const icon: WebAsset = { path: `/assets/icon.${shortHash(iconBody)}.svg`, contentType: 'image/svg+xml', body: iconBody, immutable: true };
+  const icon: WebAsset = {
+    path: `/assets/icon.${shortHash(iconBody)}.svg`,
+    contentType: 'image/svg+xml',
+    body: iconBody,
+    immutable: true,
+  };
   assets.set(icon.path, icon);
   const html = `<!doctype html>
 <html lang="en">
@@ -90,6 +125,11 @@ export async function bundleWebApp(options: BundleOptions = {}): Promise<WebBund
 </body>
 </html>
 `;
-  const index: WebAsset = { path: '/', contentType: 'text/html; charset=utf-8', body: Buffer.from(html), immutable: false };
+  const index: WebAsset = {
+    path: '/',
+    contentType: 'text/html; charset=utf-8',
+    body: Buffer.from(html),
+    immutable: false,
+  };
   return { index, assets };
 }

@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleWebApp, WEB_CSP, webAppFeature, type WebBundle } from '../../src/index.ts';
+import { bundleWebApp, WEB_CSP, WebError, webAppFeature, type WebBundle } from '../../src/index.ts';
 
 let bundle: WebBundle;
 let app: FastifyInstance;
@@ -80,6 +81,17 @@ describe('webAppFeature', () => {
       });
     const outputs = walk(root).filter((p) => /\.(js|map)$|app\.[0-9a-f]+\.css$|\.html$/.test(p));
     expect(outputs).toEqual([]);
+  });
+});
+
+describe('bundleWebApp', () => {
+  it('refuses to serve a broken bundle with ERR_WEB_BUNDLE_FAILED, naming the place', async () => {
+    const entry = join(mkdtempSync(join(tmpdir(), 'steward-web-broken-')), 'main.tsx');
+    writeFileSync(entry, 'import { nothing } from "./missing.ts";\nconsole.log(nothing);\n');
+    const error = await bundleWebApp({ entry }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WebError);
+    expect((error as WebError).code).toBe('ERR_WEB_BUNDLE_FAILED');
+    expect((error as WebError).message).toContain('main.tsx:1');
   });
 });
 
