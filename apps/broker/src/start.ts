@@ -122,6 +122,6 @@ export async function startBroker(
   } else {
     out.write(`API token: in ${token.file} (cat it to see it)\n`);
   }
-  out.write(`agent: ${agent!.mode === 'model' ? `language model ${env.STEWARD_LLM_MODEL ?? ''} at ${env.STEWARD_LLM_BASE_URL ?? ''}` : 'offline rules mode (no language model configured)'}\n`);
-  return { app, steward, agent: agent!, config, url, token: token.token, ...(world ? { demo: world } : {}), close: () => app.close() };
+  out.write(`agent: ${agent.mode === 'model' ? `language model ${env.STEWARD_LLM_MODEL ?? ''} at ${env.STEWARD_LLM_BASE_URL ?? ''}` : 'offline rules mode (no language model configured)'}\n`);
+  return { app, steward, agent: agent, config, url, token: token.token, ...(world ? { demo: world } : {}), close: () => app.close() };
 }

@@ -145,23 +145,30 @@ export class A2aVendorTransport implements VendorTransport {
   }
 }
 
-/** Finds the single Steward data part in an A2A result (a Message, or a Task's status message). */
+/**
+ * Finds the single Steward data part in an A2A result (a Message, or a Task's status message or
+ * artifacts). A reply with more than one part is refused: extra parts are how a vendor would smuggle
+ * a second order or its own tool definitions (THREATS #18, #39).
+ */
 export function readReply(result: unknown): VendorReply {
   const r = result as { parts?: unknown[]; status?: { message?: { parts?: unknown[] } }; artifacts?: Array<{ parts?: unknown[] }> };
   const parts = r.parts ?? r.status?.message?.parts ?? r.artifacts?.flatMap((a) => a.parts ?? []) ?? [];
-  for (const p of parts) {
-    const content = (p as { content?: { $case?: string; value?: unknown } }).content;
-    const data = content?.$case === 'data' ? content.value : (p as { kind?: string; data?: unknown }).kind === 'data' ? (p as { data?: unknown }).data : undefined;
-    if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
-      const d = data as Record<string, unknown>;
-      if (typeof d.steward === 'string') {
-        return {
-          steward: d.steward.slice(0, 32),
-          ...(typeof d.jws === 'string' ? { jws: d.jws } : {}),
-          ...(typeof d.reason === 'string' ? { reason: d.reason.slice(0, 300) } : {}),
-        };
-      }
+  if (parts.length !== 1) {
+    return { steward: 'refusal', reason: `bad_request: the vendor answered with ${parts.length} parts; exactly one Steward data part is accepted` };
+  }
+  const p = parts[0];
+  const content = (p as { content?: { $case?: string; value?: unknown } }).content;
+  const data = content?.$case === 'data' ? content.value : (p as { kind?: string; data?: unknown }).kind === 'data' ? (p as { data?: unknown }).data : undefined;
+  if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
+    const d = data as Record<string, unknown>;
+    const extra = Object.keys(d).filter((k) => k !== 'steward' && k !== 'jws' && k !== 'reason');
+    if (typeof d.steward === 'string' && extra.length === 0) {
+      return {
+        steward: d.steward.slice(0, 32),
+        ...(typeof d.jws === 'string' ? { jws: d.jws } : {}),
+        ...(typeof d.reason === 'string' ? { reason: d.reason.slice(0, 300) } : {}),
+      };
     }
   }
-  return { steward: 'refusal', reason: 'bad_request: the vendor answered without a Steward data part' };
+  return { steward: 'refusal', reason: 'bad_request: the vendor answered without a well-formed Steward data part' };
 }
