@@ -151,6 +151,7 @@ export class A2aVendorTransport implements VendorTransport {
  * a second order or its own tool definitions (THREATS #18, #39).
  */
 export function readReply(result: unknown): VendorReply {
+  if (typeof result !== 'object' || result === null) return { steward: 'refusal', reason: 'bad_request: the vendor answered with no message' };
   const r = result as { parts?: unknown[]; status?: { message?: { parts?: unknown[] } }; artifacts?: Array<{ parts?: unknown[] }> };
   const parts = r.parts ?? r.status?.message?.parts ?? r.artifacts?.flatMap((a) => a.parts ?? []) ?? [];
   if (parts.length !== 1) {
