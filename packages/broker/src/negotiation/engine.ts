@@ -76,6 +76,8 @@ export interface BrokerEngineOptions {
   maxVendors?: number;
   /** Live progress for the chat (SSE). */
   onProgress?: (event: ProgressEvent) => void;
+  /** Messages accepted from one vendor per minute, across tasks (THREATS #33). Default 120. */
+  vendorMessagesPerMinute?: number;
 }
 
 /** A live progress line for the person. */
@@ -1070,6 +1072,7 @@ export class BrokerEngine {
     reply: { steward: string; jws?: string; reason?: string },
     expect: { rfqId: string; round: number; previous?: ReceivedOffer },
   ): ReceivedOffer | undefined {
+    this.#admitVendorMessage(vendor);
     if (reply.steward === 'refusal' || !reply.jws) {
       this.#audit({
         type: 'message.received',
@@ -1464,6 +1467,23 @@ export class BrokerEngine {
   }
 
   readonly #statements = new Map<string, Statement>();
+  readonly #vendorWindows = new Map<string, { start: number; count: number }>();
+
+  /** Counts one message from a vendor; past the per-minute allowance it is refused (THREATS #33). */
+  #admitVendorMessage(vendor: EnrolledVendor): void {
+    const limit = this.#o.vendorMessagesPerMinute ?? 120;
+    const now = this.#clock.now();
+    const w = this.#vendorWindows.get(vendor.origin);
+    if (!w || now - w.start >= 60_000) {
+      this.#vendorWindows.set(vendor.origin, { start: now, count: 1 });
+      return;
+    }
+    if (++w.count > limit) {
+      throw new BrokerError('ERR_VENDOR_RATE_LIMITED', `${vendor.displayName} sent more than ${limit} messages in a minute; further messages are refused`, {
+        details: { vendor: vendor.origin, limit },
+      });
+    }
+  }
 
   /** Prepares each SQL statement once. */
   #stmt(sql: string): Statement {

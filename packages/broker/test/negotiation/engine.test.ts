@@ -234,6 +234,23 @@ describe('refusals at the vendor boundary', () => {
   });
 });
 
+describe('negotiation flooding (THREATS #33)', () => {
+  it('refuses a vendor past its per-minute message allowance, logs it, and lets it in again a minute later', async () => {
+    const coop = makeVendor('https://coop.test', 'Green Valley Co-op');
+    world = makeWorld([coop], { vendorMessagesPerMinute: 2 });
+    for (let i = 0; i < 2; i++) {
+      const { taskId } = world.engine.createTask(groceryTask);
+      expect(await world.engine.requestQuotes(taskId)).toHaveLength(1);
+    }
+    const third = world.engine.createTask(groceryTask).taskId;
+    expect(await world.engine.requestQuotes(third)).toEqual([]);
+    expect(world.audit.filter((e) => e.type === 'message.rejected').at(-1)?.data?.code).toBe('ERR_VENDOR_RATE_LIMITED');
+    world.clock.advance(60_000);
+    const later = world.engine.createTask(groceryTask).taskId;
+    expect(await world.engine.requestQuotes(later)).toHaveLength(1);
+  });
+});
+
 describe('counter-offers', () => {
   it('asks for a lower total, accepts the vendor answer for the same goods, and stops after the round limit', async () => {
     const coop = makeVendor('https://coop.test', 'Green Valley Co-op', { floorMinor: 2000 });
