@@ -185,7 +185,7 @@ export function Flags(props: { flags: readonly (Flag | OfferFlag)[]; origin?: st
 /** Whether a vendor's identity was verified, said in words. */
 export function VerifiedBadge(props: { verified: boolean; level?: string | undefined }) {
   return props.verified ? (
-    <span class="badge badge-ok">Verified{props.level ? ` (${words(props.level)})` : ''}</span>
+    <span class="badge badge-ok">Verified{props.level && props.level !== 'verified' ? ` (${words(props.level)})` : ''}</span>
   ) : (
     <span class="badge badge-warn">Not verified</span>
   );
@@ -347,7 +347,7 @@ export function ApprovalCard(props: { approval: Approval; onAnswered?: (outcome:
       )}
       <Flags flags={s.flags} />
       <p class="muted small">
-        Policy version {a.policyVersion} · expires {formatTime(a.expiresAt)} (no answer means no) · bound to <Hash value={a.subjectHash} />
+        Policy version <Hash value={a.policyVersion} /> · expires {formatTime(a.expiresAt)} (no answer means no) · bound to <Hash value={a.subjectHash} />
       </p>
       {open && (
         <div class="actions">

@@ -87,7 +87,7 @@ function ProvenanceBar(props: { status: StatusView | 'unavailable' | null }) {
         <span class={s.mode === 'model' ? 'badge' : 'badge badge-offline'}>
           {s.mode === 'model' ? `A language model is answering: ${s.model ?? 'unnamed model'}` : 'Offline rules mode: no language model is answering'}
         </span>{' '}
-        Policy version {s.policyVersion} · {s.pendingApprovals} approval{s.pendingApprovals === 1 ? '' : 's'} waiting
+        Policy version <code title={s.policyVersion}>{s.policyVersion.slice(0, 12)}</code> · {s.pendingApprovals} approval{s.pendingApprovals === 1 ? '' : 's'} waiting
       </p>
     </div>
   );

@@ -41,11 +41,11 @@ export function parseAmount(text: string, currency: string): number | undefined 
   return Number(m[1]) * 10 ** digits + Number(frac.padEnd(digits, '0') || '0');
 }
 
-/** A timestamp in the person's locale, with the ISO form kept for the tooltip. */
-export function formatTime(iso: string | undefined): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
+/** A timestamp (ISO string, or epoch seconds as signed messages carry them) in the person's locale. */
+export function formatTime(at: string | number | undefined): string {
+  if (at === undefined || at === '') return '—';
+  const d = typeof at === 'number' ? new Date(at * 1000) : new Date(at);
+  if (Number.isNaN(d.getTime())) return String(at);
   return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 

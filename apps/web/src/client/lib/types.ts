@@ -52,7 +52,8 @@ export interface OfferView {
   total: Money;
   billingPeriod: string;
   delivery?: unknown;
-  expiresAt: string;
+  /** ISO string or epoch seconds. */
+  expiresAt: string | number;
   sponsored: boolean;
   round: number;
   constraintGaps: string[];

@@ -20,12 +20,32 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+const OUTCOMES: Record<string, string> = {
+  asked: 'Your agent needs an answer from you.',
+  help: 'Done.',
+  answered: 'Done.',
+  ordered: 'Ordered.',
+  needs_approval: 'Your approval is needed before anything is ordered.',
+  denied: 'Your policy refused this order.',
+  failed: 'The order failed; nothing was charged.',
+  no_offers: 'No vendor made a suitable offer.',
+  cancelled: 'Cancelled.',
+  stopped: 'Your agent stopped.',
+};
+
+function outcomeWords(outcome: string | undefined, orderId: string | undefined): string {
+  const words = (outcome && OUTCOMES[outcome]) ?? 'Done.';
+  return orderId ? `${words} Order ${orderId}.` : words;
+}
+
 /** Turns one agent event of `POST /api/chat` into transcript entries. */
 function toEntry(e: Record<string, unknown>): Entry | undefined {
   const text = str(e.text) ?? str(e.message) ?? str(e.summary) ?? '';
   switch (e.type) {
-    case 'progress':
-      return { kind: 'progress', text, ...(str(e.stage) ? { stage: str(e.stage)! } : {}) };
+    case 'progress': {
+      const stage = str(e.stage) ?? str(e.step);
+      return { kind: 'progress', text, ...(stage ? { stage } : {}) };
+    }
     case 'message':
       return { kind: 'agent', text, ...(str(e.mode) ? { mode: str(e.mode)! } : {}) };
     case 'question':
@@ -35,7 +55,7 @@ function toEntry(e: Record<string, unknown>): Entry | undefined {
     case 'approval':
       return e.approval && typeof e.approval === 'object' ? { kind: 'approval', approval: e.approval as Approval } : undefined;
     case 'done':
-      return { kind: 'done', text: text || 'Done.' };
+      return { kind: 'done', text: text || outcomeWords(str(e.outcome), str(e.orderId)) };
     case 'error':
       return { kind: 'error', text: text || 'The agent stopped with an error.', ...(str(e.code) ? { code: str(e.code)! } : {}) };
     default:
@@ -121,6 +141,17 @@ export function ChatPage() {
     setError(null);
     add({ kind: 'person', text: t });
     setText('');
+    // the broker's own progress (vendors contacted, quotes, flags) arrives on the live stream
+    const tasks = new Set<string>();
+    const offLive = onLive((ev) => {
+      if (ev.type !== 'progress' || !ev.data || typeof ev.data !== 'object') return;
+      const d = ev.data as { taskId?: unknown; stage?: unknown; message?: unknown };
+      if (typeof d.taskId !== 'string' || typeof d.message !== 'string') return;
+      if (tasks.size > 0 && !tasks.has(d.taskId)) return;
+      tasks.add(d.taskId);
+      add({ kind: 'progress', text: d.message, ...(typeof d.stage === 'string' ? { stage: d.stage } : {}) });
+    });
+    const finished: Record<string, unknown>[] = [];
     try {
       await stream('POST', '/api/chat', conversationId ? { conversationId, text: t } : { text: t }, (ev) => {
         let body: Record<string, unknown>;
@@ -131,13 +162,35 @@ export function ChatPage() {
         }
         if (typeof body.conversationId === 'string') setConversationId(body.conversationId);
         if (typeof body.mode === 'string') setMode(body.mode);
+        if (typeof body.taskId === 'string') tasks.add(body.taskId);
+        // the agent's summary of a task comes after the offers and the approval it refers to
+        if (body.type === 'done' && (typeof body.taskId === 'string' || typeof body.approvalId === 'string')) {
+          finished.push(body);
+          return;
+        }
         const entry = toEntry(body);
         if (entry) add(entry);
       });
+      offLive();
+      for (const done of finished) {
+        const taskId = str(done.taskId);
+        const approvalId = str(done.approvalId);
+        if (taskId) {
+          const task = await api<{ offers?: OfferView[] }>('GET', `/api/tasks/${encodeURIComponent(taskId)}`).catch(() => undefined);
+          if (task?.offers && task.offers.length > 0) add({ kind: 'offers', offers: task.offers, taskId });
+        }
+        if (approvalId) {
+          const approval = await api<Approval>('GET', `/api/approvals/${encodeURIComponent(approvalId)}`).catch(() => undefined);
+          if (approval) add({ kind: 'approval', approval });
+        }
+        const entry = toEntry(done);
+        if (entry) add(entry);
+      }
     } catch (err) {
       if (err instanceof ApiError && err.notAvailable) setUnavailable(true);
       else setError(err);
     } finally {
+      offLive();
       setBusy(false);
     }
   };
