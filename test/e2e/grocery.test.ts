@@ -144,3 +144,24 @@ describe('delegating by chat (offline rules mode)', () => {
     expect(stored.json.messages.length).toBeGreaterThanOrEqual(2);
   }, 60_000);
 });
+
+describe('restart after a broker key rotation', () => {
+  it('reopens the log and extends checkpoints signed by the previous key', async () => {
+    const rdir = mkdtempSync(join(tmpdir(), 'steward-rotate-'));
+    try {
+      const first = await startBroker({ STEWARD_DATA_DIR: rdir, STEWARD_PORT: '0' }, quiet, { demo: false, web: false });
+      first.steward.audit.checkpoint();
+      first.steward.keys.rotate('broker', { publishAheadSeconds: 0, overlapSeconds: 60 });
+      await first.close();
+      const second = await startBroker({ STEWARD_DATA_DIR: rdir, STEWARD_PORT: '0' }, quiet, { demo: false, web: false });
+      second.steward.engine.createTask({ category: 'general', summary: 'a phone charger', items: [{ description: 'charger', quantity: 1 }], constraints: {} });
+      second.steward.audit.flush();
+      const checkpoint = second.steward.audit.checkpoint();
+      expect(checkpoint.size).toBeGreaterThan(0);
+      expect(verifyLog(second.steward.store).ok).toBe(true);
+      await second.close();
+    } finally {
+      rmSync(rdir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -61,6 +61,7 @@ export async function startBroker(
   let world: DemoWorld | undefined;
   let app: FastifyInstance;
   let agent: Agent | undefined;
+  let webFeatures: FastifyPluginAsync[] = [];
   try {
     if (demo) {
       world = await startDemoWorld(steward, {
@@ -86,7 +87,7 @@ export async function startBroker(
     if (llm) await agent.probe();
     const agentMode = () => ({ mode: agent!.mode, ...(llm ? { model: llm.model } : {}) });
     const web = options.web ?? env.STEWARD_WEB !== '0';
-    const webFeatures: FastifyPluginAsync[] = web ? [(await import('@steward/web')).webAppFeature()] : [];
+    webFeatures = web ? [(await import('@steward/web')).webAppFeature()] : [];
     app = await buildApp({
       config,
       token: token.token,
@@ -113,6 +114,7 @@ export async function startBroker(
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', 'localhost');
   out.write(`Steward ${STEWARD_VERSION} broker listening on ${url}\n`);
+  if (webFeatures.length > 0) out.write(`web app: open ${url}/ in your browser and sign in with the API token below\n`);
   out.write(`database: ${config.dbPath}\n`);
   if (world) {
     out.write(`demo vendor world: ${world.vendors.length} vendors enrolled, registry ${world.registry.name} at ${world.registry.origin}\n`);

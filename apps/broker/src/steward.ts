@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MIGRATIONS as AGENT_MIGRATIONS } from '@steward/agent';
-import { MIGRATIONS as AUDIT_MIGRATIONS, openAuditLog, type AuditLog } from '@steward/audit';
+import { MIGRATIONS as AUDIT_MIGRATIONS, openAuditLog, toVerifier, type AuditLog } from '@steward/audit';
 import { BrokerEngine, MIGRATIONS as BROKER_MIGRATIONS, type EnrolledVendor, type ProgressEvent } from '@steward/broker';
 import {
   KeyStore,
@@ -113,9 +113,16 @@ export class Steward {
       }
       this.brokerId = this.#brokerId();
       const brokerKey = this.keys.signingKey('broker');
+      const noteName = `steward.local/audit/${this.brokerId.slice(-12)}`;
+      // After a key rotation, checkpoints signed by earlier broker keys must still be extendable.
+      const previousKeys = this.keys
+        .list('broker')
+        .filter((k) => k.kid !== brokerKey.kid)
+        .map((k) => toVerifier(noteName, importVerificationKey(k.publicJwk, this.brokerId).publicKey));
       this.audit = openAuditLog(this.store, {
-        origin: `steward.local/audit/${this.brokerId.slice(-12)}`,
-        signer: { name: `steward.local/audit/${this.brokerId.slice(-12)}`, privateKey: brokerKey.privateKey },
+        origin: noteName,
+        signer: { name: noteName, privateKey: brokerKey.privateKey },
+        previousKeys,
         clock: this.clock,
         checkpointEvery: { events: 256, seconds: 300 },
       });
