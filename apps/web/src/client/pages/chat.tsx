@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, stream } from '../lib/api.ts';
-import { formatMoney, parseAmount } from '../lib/format.ts';
+import { formatMoney, formatTime, parseAmount } from '../lib/format.ts';
 import type { Approval, OfferView } from '../lib/types.ts';
 import { onLive } from '../live.ts';
 import { ApprovalCard, ErrorNote, Loaded, OfferCard, Unavailable, useApi } from '../components.tsx';
@@ -118,13 +118,63 @@ function PendingApprovals(props: { shownInChat: ReadonlySet<string> }) {
   );
 }
 
+/** The conversation survives moving between pages (kept in memory for this tab). */
+const kept: { entries: Entry[]; conversationId?: string; mode?: string } = { entries: [] };
+
+interface StoredMessage {
+  role: 'person' | 'agent';
+  text: string;
+  at?: string;
+}
+
+function EarlierConversations(props: { onOpen: (id: string, messages: StoredMessage[]) => void }) {
+  const [load] = useApi<{ conversations: { conversationId: string; title: string; updatedAt: string }[] }>('/api/conversations');
+  const [error, setError] = useState<unknown>(null);
+  if (load.state !== 'ok' || load.data.conversations.length === 0) return null;
+  return (
+    <section aria-labelledby="conv-h">
+      <h2 id="conv-h">Earlier conversations</h2>
+      <ul class="plain">
+        {load.data.conversations.map((c) => (
+          <li key={c.conversationId}>
+            <button
+              type="button"
+              class="link"
+              onClick={() => {
+                api<{ messages: StoredMessage[] }>('GET', `/api/conversations/${encodeURIComponent(c.conversationId)}`).then((r) => props.onOpen(c.conversationId, r.messages), setError);
+              }}
+            >
+              {c.title}
+            </button>{' '}
+            <span class="muted small">{formatTime(c.updatedAt)}</span>
+          </li>
+        ))}
+      </ul>
+      {error !== null && <ErrorNote error={error} />}
+    </section>
+  );
+}
+
 /** Delegating tasks in words, with the negotiation shown live. */
 export function ChatPage() {
-  const [entries, setEntries] = useState<Entry[]>([]);
+  const [entries, setEntriesState] = useState<Entry[]>(kept.entries);
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
-  const [conversationId, setConversationId] = useState<string | undefined>(undefined);
-  const [mode, setMode] = useState<string | undefined>(undefined);
+  const [conversationId, setConversationIdState] = useState<string | undefined>(kept.conversationId);
+  const [mode, setModeState] = useState<string | undefined>(kept.mode);
+  const setEntries = (f: (list: Entry[]) => Entry[]): void =>
+    setEntriesState((list) => {
+      kept.entries = f(list);
+      return kept.entries;
+    });
+  const setConversationId = (id: string | undefined): void => {
+    kept.conversationId = id;
+    setConversationIdState(id);
+  };
+  const setMode = (m: string | undefined): void => {
+    kept.mode = m;
+    setModeState(m);
+  };
   const [unavailable, setUnavailable] = useState(false);
   const [countering, setCountering] = useState<{ offer: OfferView; taskId: string } | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -268,6 +318,24 @@ export function ChatPage() {
         </form>
       </section>
       <aside>
+        {entries.length > 0 && !busy && (
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => {
+              setEntries(() => []);
+              setConversationId(undefined);
+            }}
+          >
+            New conversation
+          </button>
+        )}
+        <EarlierConversations
+          onOpen={(id, messages) => {
+            setConversationId(id);
+            setEntries(() => messages.map((m): Entry => (m.role === 'person' ? { kind: 'person', text: m.text } : { kind: 'agent', text: m.text })));
+          }}
+        />
         <PendingApprovals shownInChat={new Set(entries.flatMap((e) => (e.kind === 'approval' ? [e.approval.approvalId] : [])))} />
       </aside>
     </div>
