@@ -7,6 +7,7 @@ import { register as policy } from './policy.ts';
 import { register as audit } from './audit.ts';
 import { register as keys } from './keys.ts';
 import { register as vendors } from './vendors.ts';
+import { register as chat } from './chat.ts';
 
 /** A command group: adds its subcommands to the program. */
 export type RegisterCommands = (program: Command, ctx: CliContext) => void;
@@ -20,4 +21,5 @@ export const registry: RegisterCommands[] = [
   audit,
   keys,
   vendors,
+  chat,
 ];
