@@ -86,11 +86,19 @@ describe('grocery task end to end', () => {
     const pending = await api<{ approvals: Array<{ approvalId: string }> }>('GET', '/api/approvals');
     expect(pending.json.approvals.map((a) => a.approvalId)).toContain(first.json.approval!.approvalId);
 
-    const done = await api<{ status: string; orderId?: string; reasons: string[] }>('POST', `/api/approvals/${first.json.approval!.approvalId}`, { answer: 'approve' });
-    expect(done.json.reasons.join(' ')).not.toMatch(/refused/);
+    const done = await api<{ status: string; orderId?: string; reasons: string[]; detail?: string }>('POST', `/api/approvals/${first.json.approval!.approvalId}`, { answer: 'approve' });
+    expect(done.json.reasons, JSON.stringify(done.json)).toBeDefined();
+    expect(done.json.reasons.join(" ")).not.toMatch(/refused/);
     expect(done.json.status, JSON.stringify(done.json)).toBe('ordered');
 
-    const order = broker.steward.store.db.prepare('SELECT status, offer_hash, receipt_jws FROM broker_orders WHERE order_id = ?').get(done.json.orderId) as { status: string; offer_hash: string; receipt_jws: string };
+    const order = broker.steward.store.db.prepare('SELECT status, offer_hash, receipt_jws, jws FROM broker_orders WHERE order_id = ?').get(done.json.orderId) as { status: string; offer_hash: string; receipt_jws: string; jws: string };
+    // The signed order carries a payment token bound to it, never the card itself.
+    const signedOrder = JSON.parse(Buffer.from(order.jws.split('.')[1]!, 'base64url').toString()) as { paymentToken?: string; orderId: string };
+    expect(signedOrder.paymentToken).toBeDefined();
+    const token = JSON.parse(Buffer.from(signedOrder.paymentToken!.split('.')[1]!, 'base64url').toString()) as { orderId: string; payee: unknown };
+    expect(token.orderId).toBe(signedOrder.orderId);
+    expect(order.jws).not.toContain('4242');
+    expect(JSON.stringify(token)).not.toContain('4242');
     expect(order.status).toBe('accepted');
     expect(order.offer_hash).toBe(pick.offerHash);
     expect(order.receipt_jws.split('.')).toHaveLength(3);

@@ -1,14 +1,18 @@
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { BrokerConfig } from './config.ts';
+import { ServerError } from './errors.ts';
 import { addAuthGuard } from './plugins/auth.ts';
 import { registerProblemHandlers } from './plugins/problem.ts';
 import { STEWARD_VERSION } from './version.ts';
 
 /** What {@link buildApp} needs; everything with I/O is passed in, so tests can build an app freely. */
 export interface BuildAppOptions {
-  config: Pick<BrokerConfig, 'corsOrigins' | 'bodyLimit'>;
+  config: Pick<BrokerConfig, 'corsOrigins' | 'bodyLimit'> & Partial<Pick<BrokerConfig, 'rateLimitPerMinute'>>;
   token: string;
   /** Feature plugins of the person-facing API, registered under `/api` behind the token guard. */
   apiFeatures?: readonly FastifyPluginAsync[];
@@ -42,6 +46,17 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     reply.header('x-frame-options', 'DENY');
   });
 
+  // The OpenAPI document of every route declared after this point, at /docs/json; browsable at /docs.
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Steward broker API', version: STEWARD_VERSION, description: 'The person-facing API (docs/api.md). Send `Authorization: Bearer <token>` to every /api route.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
   app.get(
     '/healthz',
     { schema: { response: { 200: z.strictObject({ status: z.literal('ok'), version: z.string() }) } } },
@@ -52,6 +67,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   await app.register(
     async (api) => {
+      // Per-client limit, checked before the token so guessing tokens is limited too.
+      await api.register(fastifyRateLimit, {
+        global: false,
+        max: options.config.rateLimitPerMinute ?? 600,
+        timeWindow: 60_000,
+        keyGenerator: (request) => request.ip,
+        errorResponseBuilder: (_request, context) =>
+          new ServerError('ERR_RATE_LIMITED', `more than ${context.max} requests a minute; retry in ${Math.ceil(context.ttl / 1000)} s`, {
+            details: { limitPerMinute: context.max, retryAfterSeconds: Math.ceil(context.ttl / 1000) },
+          }),
+      });
+      api.addHook('onRequest', api.rateLimit());
       addAuthGuard(api, { token: options.token, allowedOrigins: options.config.corsOrigins });
       api.withTypeProvider<ZodTypeProvider>().get(
         '/version',

@@ -1,11 +1,15 @@
 import { join } from 'node:path';
 import { fetchJsonGuarded, buildJwks } from '@steward/identity';
+import { isStewardError } from '@steward/protocol';
+import type { RunningVendor } from '@steward/vendors';
 import type { Steward } from './steward.ts';
 
 /** What the demo world started. */
 export interface DemoWorld {
   vendors: Array<{ id: string; name: string; origin: string; category: string }>;
   registry: { origin: string; name: string };
+  /** The running vendors' handles, by id (tests only: attack tests read what the hostile vendor saw). */
+  running: ReadonlyMap<string, RunningVendor>;
   close(): Promise<void>;
 }
 
@@ -31,7 +35,21 @@ export async function startDemoWorld(steward: Steward, options: { basePort: numb
     for (const vendor of world.vendors) {
       const doc = (await fetchJsonGuarded(`${vendor.origin}${vendorsModule.CREDENTIAL_PATH}`, { allowPrivate: true })) as { credentials?: unknown };
       const credential = Array.isArray(doc.credentials) && typeof doc.credentials[0] === 'string' ? doc.credentials[0] : undefined;
-      await steward.enrolVendor(vendor.origin, credential ? { credential } : {});
+      try {
+        await steward.enrolVendor(vendor.origin, credential ? { credential } : {});
+      } catch (error) {
+        // A vendor whose card or keys do not verify is not enrolled (THREATS #24, the hostile
+        // `origin-mismatch` vendor); the rest of the world still starts, and the refusal is logged.
+        if (!isStewardError(error)) throw error;
+        steward.audit.appendDurably({
+          type: 'message.rejected',
+          at: new Date(steward.clock.now()).toISOString(),
+          actor: 'broker',
+          vendor: vendor.origin,
+          summary: `${vendor.name} not enrolled: ${error.message}`.slice(0, 1000),
+          data: { code: error.code },
+        });
+      }
     }
   } catch (error) {
     await world.close();
@@ -40,6 +58,7 @@ export async function startDemoWorld(steward: Steward, options: { basePort: numb
   return {
     vendors: world.vendors.map((v) => ({ id: v.id, name: v.name, origin: v.origin, category: v.category })),
     registry: { origin: world.registry.origin, name: world.registry.name },
+    running: world.running,
     close: () => world.close(),
   };
 }
@@ -52,6 +71,7 @@ export const DEMO_PROFILE = [
   ['address', '12 Analytical Way, Springfield, 01101', 'home'],
   ['birth_date', '1990-12-10', 'primary'],
   ['health', 'vegetarian; peanut allergy', 'primary'],
+  ['payment', 'demo card ending 4242 (fictional)', 'primary'],
 ] as const;
 
 function seedDemoProfile(steward: Steward): void {

@@ -6,6 +6,13 @@ import { buildApp } from './app.ts';
 import { loadConfig, type BrokerConfig } from './config.ts';
 import { startDemoWorld, type DemoWorld } from './demo.ts';
 import { approvalsFeature } from './features/approvals.ts';
+import { auditFeature } from './features/audit.ts';
+import { keysFeature } from './features/keys.ts';
+import { policiesFeature } from './features/policies.ts';
+import { profileFeature } from './features/profile.ts';
+import { provenanceFeature } from './features/provenance.ts';
+import { spendingFeature } from './features/spending.ts';
+import { vendorsFeature } from './features/vendors.ts';
 import { eventsFeature } from './features/events.ts';
 import { statusFeature } from './features/status.ts';
 import { tasksFeature } from './features/tasks.ts';
@@ -36,6 +43,8 @@ export interface StartOptions {
   attack?: string;
   /** Offer collection window in ms. Default 2000. */
   collectionWindowMs?: number;
+  /** Per-vendor message allowance per minute (THREATS #33); benchmarks raise it. Default the engine's (120). */
+  vendorMessagesPerMinute?: number;
   /** Extra feature plugins (the web app, chat). */
   apiFeatures?: readonly FastifyPluginAsync[];
   publicFeatures?: readonly FastifyPluginAsync[];
@@ -57,6 +66,7 @@ export async function startBroker(
     env,
     allowPrivateVendors: demo || env.STEWARD_ALLOW_PRIVATE_VENDORS === '1',
     ...(options.collectionWindowMs === undefined ? {} : { collectionWindowMs: options.collectionWindowMs }),
+    ...(options.vendorMessagesPerMinute === undefined ? {} : { vendorMessagesPerMinute: options.vendorMessagesPerMinute }),
   });
   let world: DemoWorld | undefined;
   let app: FastifyInstance;
@@ -97,6 +107,13 @@ export async function startBroker(
         approvalsFeature(steward.engine),
         eventsFeature(steward.hub),
         chatFeature(agent, steward.hub),
+        auditFeature(steward),
+        policiesFeature(steward),
+        vendorsFeature(steward),
+        provenanceFeature(steward),
+        spendingFeature(steward),
+        profileFeature(steward),
+        keysFeature(steward),
         ...(options.apiFeatures ?? []),
       ],
       publicFeatures: [wellKnownFeature(steward), ...webFeatures, ...(options.publicFeatures ?? [])],

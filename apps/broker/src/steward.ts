@@ -15,9 +15,11 @@ import {
   keyStoreSecretFor,
   resolverOf,
   importVerificationKey,
+  signCompact,
+  type VendorObservation,
   type VendorRecord,
 } from '@steward/identity';
-import { MIGRATIONS as POLICY_MIGRATIONS, PolicyVersions, SpendLedger } from '@steward/policy';
+import { MIGRATIONS as POLICY_MIGRATIONS, PolicyVersions, type SpendLedger } from '@steward/policy';
 import { MIGRATIONS as PROFILE_MIGRATIONS, loadProfileKeyFile, openProfile, type Profile } from '@steward/profile';
 import {
   MIGRATIONS as PROVENANCE_MIGRATIONS,
@@ -33,6 +35,7 @@ import {
 import { VendorCredential, systemClock, type AgentManifest, type AuditEvent, type Clock, type Flag, type SignedOffer } from '@steward/protocol';
 import { openStore, type Store } from '@steward/store';
 import type { BrokerConfig } from './config.ts';
+import { RecordingLedger, SERVER_MIGRATIONS } from './decisions.ts';
 import { EventHub } from './features/events.ts';
 import { A2aVendorTransport } from './transport.ts';
 
@@ -45,6 +48,7 @@ export const ALL_MIGRATIONS = {
   profile: PROFILE_MIGRATIONS,
   broker: BROKER_MIGRATIONS,
   agent: AGENT_MIGRATIONS,
+  server: SERVER_MIGRATIONS,
 } as const;
 
 /** How to assemble a broker. */
@@ -58,6 +62,8 @@ export interface StewardOptions {
   allowPrivateVendors?: boolean;
   /** Offer collection window, ms. */
   collectionWindowMs?: number;
+  /** Messages one vendor may send per minute before the engine refuses more (THREATS #33); default the engine's. */
+  vendorMessagesPerMinute?: number;
   /** Where the initial policy comes from when none was applied yet. Default `policies/default.yaml`. */
   initialPolicyFile?: string;
 }
@@ -139,7 +145,8 @@ export class Steward {
         const change = this.policies.apply(readFileSync(file, 'utf8'), { file, message: 'initial policy (default.yaml)' });
         this.#append(change.event, undefined, true);
       }
-      this.ledger = new SpendLedger(this.store, { clock: this.clock });
+      // Records each decision's inputs, so candidate policies can be dry-run against them.
+      this.ledger = new RecordingLedger(this.store, { clock: this.clock });
       ensureSeed(this.store, this.clock);
       // The same 0600 key file `steward profile` uses, so the CLI and the broker share one profile.
       const dataKey = loadProfileKeyFile(options.config.dataDir);
@@ -147,6 +154,8 @@ export class Steward {
         dataKey,
         audit: sink,
         clock: this.clock,
+        // Payment tokens are signed with the person's key, like the orders they pay for.
+        sign: async (typ, payload) => signCompact(JSON.stringify(payload), this.keys.signingKey('user'), { typ }),
         decide: (req) => this.ledger.decideAndReserve(this.policies.active().policy, {
           action: 'share_data',
           category: req.vendor.category,
@@ -199,7 +208,21 @@ export class Steward {
           scanOutbound: (message, allowed, context) => void this.profile.scanOutbound(message, allowed, context),
         },
         audit: { append: (event, opts) => this.#append(event, opts?.payload, opts?.durable) },
+        payments: {
+          issue: async (input) => {
+            if (this.profile.list('payment').length === 0) return undefined;
+            const issued = await this.profile.issuePaymentToken({
+              order: { orderId: input.orderId, vendor: input.vendor, payee: input.payee, total: input.total },
+              issuer: this.brokerId,
+              policyVersion: input.policyVersion,
+              taskId: input.taskId,
+              // No approvalId: the profile spends an approval once, on the fields it released.
+            });
+            return issued.token;
+          },
+        },
         ...(options.collectionWindowMs === undefined ? {} : { collectionWindowMs: options.collectionWindowMs }),
+        ...(options.vendorMessagesPerMinute === undefined ? {} : { vendorMessagesPerMinute: options.vendorMessagesPerMinute }),
         onProgress: (event: ProgressEvent) => this.hub.publish({ type: 'progress', taskId: event.taskId, data: event }),
       });
     } catch (error) {
@@ -235,12 +258,21 @@ export class Steward {
    * them, and, when a registry credential is given, verifies it against the trusted registries.
    */
   async enrolVendor(origin: string, options: { credential?: string } = {}): Promise<VendorRecord> {
+    return this.enrolObserved(await this.discoverVendor(origin, options));
+  }
+
+  /** Fetches and verifies a vendor's keys, signed card and optional credential, without enrolling it. */
+  async discoverVendor(origin: string, options: { credential?: string } = {}): Promise<VendorObservation> {
     const registryKeys = this.registries.list().flatMap((r) => r.keys.map((jwk) => importVerificationKey(jwk, r.id)));
-    const observation = await discoverVendor(origin, {
+    return discoverVendor(origin, {
       revocation: this.revocation,
       fetch: { allowPrivate: this.#allowPrivate },
       ...(options.credential ? { credential: { token: options.credential, registries: resolverOf(registryKeys) } } : {}),
     });
+  }
+
+  /** Enrols (or re-observes) a vendor from an observation {@link discoverVendor} made. */
+  enrolObserved(observation: VendorObservation): VendorRecord {
     const enrolledOrigin = observation.card.key.owner;
     if (this.vendors.has(enrolledOrigin)) {
       this.vendors.observe(enrolledOrigin, observation);

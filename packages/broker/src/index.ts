@@ -21,5 +21,6 @@ export type {
   ProvenancePort,
   DisclosurePlan,
   DisclosurePort,
+  PaymentPort,
   AuditPort,
 } from './negotiation/ports.ts';

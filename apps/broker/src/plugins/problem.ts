@@ -10,7 +10,8 @@ export interface Problem {
   code: string;
   detail: string;
   instance?: string;
-  issues?: readonly SchemaIssue[];
+  /** Located problems: schema issues, or a policy's issues with line and column. */
+  issues?: readonly (SchemaIssue | Readonly<Record<string, unknown>>)[];
   details?: Readonly<Record<string, unknown>>;
 }
 
@@ -47,6 +48,11 @@ export function toProblem(error: unknown, instance: string): Problem {
   if (isStewardError(error)) {
     const p = base(error.status, error.code, error.message);
     if (error instanceof ProtocolError && error.issues.length > 0) p.issues = error.issues;
+    else {
+      // Other packages' errors may carry located issues too (a policy's line and column).
+      const issues = (error as { issues?: unknown }).issues;
+      if (Array.isArray(issues) && issues.length > 0) p.issues = (issues as Record<string, unknown>[]).slice(0, 100);
+    }
     if (Object.keys(error.details).length > 0) p.details = error.details;
     return p;
   }

@@ -12,6 +12,7 @@ import {
 } from '@steward/identity';
 import {
   approvalExpiresAt,
+  decide,
   type CompiledPolicy,
   type PolicyRequest,
   type SpendLedger,
@@ -36,12 +37,14 @@ import type { Store } from '@steward/store';
 import { ApprovalBook } from '../approvals/book.ts';
 import type { OrderSubject } from '../approvals/subject.ts';
 import { BrokerError } from '../errors.ts';
+import { SPONSORED_PATTERNS, firstMatch } from '../screen/phrases.ts';
 import { screenVendorText } from '../screen/screen.ts';
 import { compareOffers, constraintGaps, shuffled } from './ranking.ts';
 import type {
   AuditPort,
   DisclosurePlan,
   DisclosurePort,
+  PaymentPort,
   EnrolledVendor,
   OutboundMessage,
   ProvenancePort,
@@ -76,6 +79,8 @@ export interface BrokerEngineOptions {
   maxVendors?: number;
   /** Live progress for the chat (SSE). */
   onProgress?: (event: ProgressEvent) => void;
+  /** Payment tokens for orders; without it orders carry none (the vendor bills by other means). */
+  payments?: PaymentPort;
   /** Messages accepted from one vendor per minute, across tasks (THREATS #33). Default 120. */
   vendorMessagesPerMinute?: number;
 }
@@ -627,6 +632,15 @@ export class BrokerEngine {
       disclosed: { ...plan.allowed },
       policyVersion: policy.version,
       ...(options.approvalId ? { approvalId: options.approvalId } : {}),
+      ...(await this.#paymentTokenIf(
+        { taskId, orderId, vendor: vendor.origin, payee: offer.payee, total: offer.total, policyVersion: policy.version, ...(options.approvalId ? { approvalId: options.approvalId } : {}) },
+        () => {
+          // Preview the decision (no reservation) so a token is issued only for an order that will pass.
+          const preview = decide(policy, request, { spend: this.#o.ledger.lookup, clock: this.#clock });
+          const passes = preview.effect === 'allow' || (approved && preview.effect === 'ask');
+          return passes && (plan.ask.length === 0 || approved) && blocking.length === 0;
+        },
+      )),
     };
 
     // Decide, consume the approval, reserve and record the signed order: one durable transaction.
@@ -1138,6 +1152,22 @@ export class BrokerEngine {
         );
       }
     }
+    const sponsorText = offer.sponsored
+      ? undefined
+      : [...offer.items.map((i) => i.name), offer.note ?? ''].map((t) => firstMatch(SPONSORED_PATTERNS, t.normalize('NFKC'))).find((m) => m !== undefined);
+    if (sponsorText) {
+      // THREATS #26: paid placement text under `sponsored: false` is an undisclosed paid placement.
+      flags.push({
+        kind: 'paid_placement',
+        severity: 'warning',
+        summary: `${vendor.displayName} signed this offer as not sponsored, but its text reads like a paid placement`,
+        confidence: 0.7,
+        vendor: vendor.origin,
+        offerId: offer.offerId,
+        evidence: [],
+        notes: [`signed \`sponsored: false\`; vendor text: “${sponsorText[0].slice(0, 120)}”`],
+      });
+    }
     if (offer.sponsored) {
       flags.push({
         kind: 'paid_placement',
@@ -1433,6 +1463,17 @@ export class BrokerEngine {
         'UPDATE broker_tasks SET status = ?, status_reason = ?, updated_at = ? WHERE task_id = ?',
       ).run(status, reason ?? null, this.#iso(), taskId),
     );
+  }
+
+  /**
+   * A single-use payment token bound to this order (payee, maximum amount, expiry), when the person
+   * keeps a payment means and the order will pass. INVARIANT: raw payment data never leaves; if the
+   * signing transaction then refuses after all, the token names an order that never exists and expires.
+   */
+  async #paymentTokenIf(input: Parameters<PaymentPort['issue']>[0], willPass: () => boolean): Promise<{ paymentToken?: string }> {
+    if (!this.#o.payments || !willPass()) return {};
+    const token = await this.#o.payments.issue(input);
+    return token ? { paymentToken: token } : {};
   }
 
   /** Every counter the policy's limits read (a missing one would fail closed). */

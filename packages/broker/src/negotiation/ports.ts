@@ -5,6 +5,7 @@ import type {
   DeclaredAffiliation,
   EntityRef,
   Flag,
+  Money,
   Purpose,
   SignedOffer,
   TaskSpec,
@@ -105,6 +106,20 @@ export interface DisclosurePort {
   record(plan: DisclosurePlan, input: { vendor: EnrolledVendor; taskId: string }): void;
   /** Throws when a message carries profile values beyond `allowed` (outbound DLP); the port logs the block. */
   scanOutbound(message: unknown, allowed: Partial<Record<DataClass, string>>, context: { vendor: string; taskId?: string; messageType: string }): void;
+}
+
+/** Scoped, single-use payment tokens bound to one order (packages/profile behind it). */
+export interface PaymentPort {
+  /** A compact JWS for this order, or undefined when the person keeps no payment means. */
+  issue(input: {
+    orderId: string;
+    vendor: string;
+    payee: { payoutId: string };
+    total: Money;
+    policyVersion: string;
+    taskId: string;
+    approvalId?: string;
+  }): Promise<string | undefined>;
 }
 
 /** The audit log (packages/audit behind it). */

@@ -36,8 +36,14 @@ export function constraintGaps(offer: ReceivedOffer, task: TaskSpec): string[] {
   return gaps;
 }
 
+/** Whether the broker flagged the offer as a paid placement its signed `sponsored` label denies. */
+function undisclosedPlacement(offer: ReceivedOffer): boolean {
+  return !offer.offer.sponsored && offer.flags.some((f) => f.kind === 'paid_placement' && f.offerId === offer.offer.offerId);
+}
+
 /**
- * The broker's own comparison: offers that meet the constraints first, then lowest all-in total,
+ * The broker's own comparison: offers that meet the constraints first, undisclosed paid placements
+ * last among equals, then lowest all-in total,
  * then earliest delivery. Vendor prose never feeds it.
  */
 export function compareOffers(task: TaskSpec): (a: ReceivedOffer, b: ReceivedOffer) => number {
@@ -45,6 +51,10 @@ export function compareOffers(task: TaskSpec): (a: ReceivedOffer, b: ReceivedOff
     const ga = constraintGaps(a, task).length === 0 ? 0 : 1;
     const gb = constraintGaps(b, task).length === 0 ? 0 : 1;
     if (ga !== gb) return ga - gb;
+    // THREATS #26: an undisclosed paid placement ranks after every other offer that meets the constraints.
+    const pa = undisclosedPlacement(a) ? 1 : 0;
+    const pb = undisclosedPlacement(b) ? 1 : 0;
+    if (pa !== pb) return pa - pb;
     if (a.offer.total.amountMinor !== b.offer.total.amountMinor) return a.offer.total.amountMinor - b.offer.total.amountMinor;
     const da = a.offer.delivery ? Date.parse(a.offer.delivery.start) : Number.MAX_SAFE_INTEGER;
     const db = b.offer.delivery ? Date.parse(b.offer.delivery.start) : Number.MAX_SAFE_INTEGER;

@@ -44,6 +44,12 @@ export const AUTHORITY_PATTERNS: readonly RegExp[] = [
   /\b(\d{1,3}(,\d{3})*|thousands of|millions of)\s+(happy|satisfied)\s+customers\b/i,
 ];
 
+/** Words that mark a paid placement (THREATS #26): with `sponsored: false` they are an undisclosed one. */
+export const SPONSORED_PATTERNS: readonly RegExp[] = [
+  /\b(sponsored|promoted|advert(isement)?|paid (placement|partner(ship)?|promotion))\b/i,
+  /\b(featured|preferred) (partner|brand|placement)\b/i,
+];
+
 /** Opaque encoded blobs: long base64, hex or Braille runs in a text field (THREATS #4). */
 export const ENCODED_PATTERNS: readonly RegExp[] = [
   /[A-Za-z0-9+/]{40,}={0,2}/,

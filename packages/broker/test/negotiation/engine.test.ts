@@ -234,6 +234,43 @@ describe('refusals at the vendor boundary', () => {
   });
 });
 
+describe('payment tokens', () => {
+  it('issues a single-use token bound to the order only for an order that will pass, and the order carries it', async () => {
+    const coop = makeVendor('https://coop.test', 'Green Valley Co-op', { lines: [['MILK-1L', 'Milk', 1, 189]], deliveryFee: 0 });
+    let seen: Record<string, unknown> | undefined;
+    coop.onOrder = (order) => {
+      seen = order;
+      return undefined;
+    };
+    const issued: Array<Record<string, unknown>> = [];
+    world = makeWorld([coop], {
+      payments: {
+        issue: async (input) => {
+          issued.push(input);
+          return `token-for-${input.orderId}`;
+        },
+      },
+    });
+    const { taskId } = world.engine.createTask({ ...groceryTask, items: [{ description: 'milk', quantity: 1 }] });
+    const [offer] = await world.engine.requestQuotes(taskId);
+    expect((await world.engine.placeOrder(taskId, offer!.offerId)).status).toBe('ordered');
+    expect(issued).toHaveLength(1);
+    expect(issued[0]).toMatchObject({ vendor: 'https://coop.test', total: usd(189), payee: { payoutId: coop.record.payoutId } });
+    expect(seen?.paymentToken).toBe(`token-for-${String(issued[0]!.orderId)}`);
+    expect(seen?.orderId).toBe(issued[0]!.orderId);
+  });
+
+  it('issues no token while the order waits for approval', async () => {
+    const coop = makeVendor('https://coop.test', 'Green Valley Co-op');
+    const issued: unknown[] = [];
+    world = makeWorld([coop], { payments: { issue: async (input) => (issued.push(input), 'tok') } });
+    const { taskId } = world.engine.createTask(groceryTask);
+    const [offer] = await world.engine.requestQuotes(taskId);
+    expect((await world.engine.placeOrder(taskId, offer!.offerId)).status).toBe('needs_approval');
+    expect(issued).toEqual([]);
+  });
+});
+
 describe('negotiation flooding (THREATS #33)', () => {
   it('refuses a vendor past its per-minute message allowance, logs it, and lets it in again a minute later', async () => {
     const coop = makeVendor('https://coop.test', 'Green Valley Co-op');
