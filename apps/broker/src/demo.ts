@@ -30,7 +30,7 @@ export async function startDemoWorld(steward: Steward, options: { basePort: numb
   try {
     steward.trustRegistry(world.registry.origin, world.registry.name, world.registry.jwks.keys);
     steward.addFacts(vendorsModule.loadDemoAffiliations());
-    steward.manifest = vendorsModule.loadDemoManifest();
+    steward.useManifest(vendorsModule.loadDemoManifest(), options.dataDir);
     seedDemoProfile(steward);
     for (const vendor of world.vendors) {
       const doc = (await fetchJsonGuarded(`${vendor.origin}${vendorsModule.CREDENTIAL_PATH}`, { allowPrivate: true })) as { credentials?: unknown };

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MIGRATIONS as AGENT_MIGRATIONS } from '@steward/agent';
 import { MIGRATIONS as AUDIT_MIGRATIONS, openAuditLog, toVerifier, type AuditLog } from '@steward/audit';
@@ -26,6 +26,7 @@ import {
   detectConflicts,
   ensureSeed,
   loadGraph,
+  loadManifest,
   renderDisclosure,
   saveFacts,
   factsFromFile,
@@ -107,7 +108,9 @@ export class Steward {
     const env = options.env ?? process.env;
     this.clock = options.clock ?? systemClock;
     this.#allowPrivate = options.allowPrivateVendors ?? false;
-    this.manifest = options.manifest ?? DEFAULT_MANIFEST;
+    // The same manifest the CLI shows: STEWARD_AGENT_MANIFEST, else <data dir>/agent-manifest.json.
+    const manifestFile = env.STEWARD_AGENT_MANIFEST ?? join(options.config.dataDir, 'agent-manifest.json');
+    this.manifest = options.manifest ?? (existsSync(manifestFile) ? loadManifest(manifestFile) : DEFAULT_MANIFEST);
     this.store = openStore(options.config.dbPath, { migrations: ALL_MIGRATIONS });
     try {
       const sink = (event: AuditEvent, payload?: unknown) => this.#append(event, payload);
@@ -246,6 +249,13 @@ export class Steward {
   /** The plain-language disclosure of where the person's agent came from. */
   agentDisclosure(): string {
     return renderDisclosure(this.manifest, this.graph(), { asOf: this.#iso().slice(0, 10), signature: this.manifest.signature ? 'unchecked' : 'unsigned' });
+  }
+
+  /** Makes `manifest` the person's agent, here and for the CLI (written to the data dir if none is there). */
+  useManifest(manifest: AgentManifest, dataDir: string): void {
+    this.manifest = manifest;
+    const file = join(dataDir, 'agent-manifest.json');
+    if (!existsSync(file)) writeFileSync(file, JSON.stringify(manifest, null, 2) + '\n', { mode: 0o644 });
   }
 
   /** Trusts a registry (its JWKS) for vendor credentials. */
