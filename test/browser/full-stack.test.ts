@@ -56,9 +56,9 @@ describe('the web app on the full stack (broker + demo vendors + offline agent)'
     await page.getByRole('button', { name: 'Send' }).click();
     await page.locator('article.offer').first().waitFor({ timeout: 60_000 });
     await expect.poll(() => page.locator('article.offer .flag').count()).toBeGreaterThan(0);
-    const approval = page.locator('article.approval').first();
+    const approval = page.getByRole('log', { name: 'Conversation' }).locator('article.approval').first();
     await approval.waitFor();
-    await screenshot(page, 'chat-full-stack-wide');
+    await screenshot(page, 'full-chat-wide');
     await approval.getByRole('button', { name: /^Approve/ }).click();
     await expect.poll(() => approval.getByRole('status').textContent(), { timeout: 30_000 }).toContain('ordered');
     expect(problems).toEqual([]);
@@ -77,6 +77,9 @@ describe('the web app on the full stack (broker + demo vendors + offline agent)'
     await expect.poll(() => page.locator('table.log tbody tr').count()).toBeGreaterThan(0);
     await page.reload();
     await expect.poll(() => page.getByTestId('consistency').textContent()).toMatch(/Verified|Unchanged/);
+    await page.getByRole('button', { name: /^Open entry/ }).first().click();
+    await page.getByRole('region', { name: /Entry \d+/ }).waitFor();
+    await screenshot(page, 'full-audit-wide');
     await context.close();
   });
 
@@ -98,10 +101,43 @@ describe('the web app on the full stack (broker + demo vendors + offline agent)'
     await page.getByRole('button', { name: 'Dry run against recent decisions' }).click();
     await page.getByLabel('Changes to the policy text').waitFor();
     await page.getByLabel('What changed and why (kept in the history)').fill('one dollar less');
+    await screenshot(page, 'full-policies-wide');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.getByText(/Applied as version/).waitFor();
     await page.getByRole('button', { name: /^Roll back to version/ }).first().click();
     await expect.poll(() => editor.inputValue()).toBe(original);
     await context.close();
+  });
+
+  it('shows vendors with their ownership and spending, and my data, wide and at 390 px', async () => {
+    for (const [width, suffix] of [
+      [1280, 'wide'],
+      [390, 'narrow'],
+    ] as const) {
+      const context = await newContext(browser, width, 900);
+      const page = await context.newPage();
+      const problems = watchProblems(page);
+      await signIn(page);
+      if (suffix === 'narrow') {
+        await page.getByRole('heading', { name: 'Chat with your agent' }).waitFor();
+        await screenshot(page, `full-chat-${suffix}`);
+      }
+      for (const [link, name] of [
+        ['Audit log', 'audit'],
+        ['Policies', 'policies'],
+        ['Vendors', 'vendors'],
+        ['My data', 'my-data'],
+      ] as const) {
+        if (suffix === 'wide' && (name === 'audit' || name === 'policies')) continue;
+        await page.getByRole('link', { name: link }).click();
+        await page.getByRole('heading', { level: 1 }).waitFor();
+        await expect.poll(() => page.locator('[aria-busy="true"]').count()).toBe(0);
+        const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+        expect(overflow, name).toBeLessThanOrEqual(0);
+        await screenshot(page, `full-${name}-${suffix}`);
+      }
+      expect(problems).toEqual([]);
+      await context.close();
+    }
   });
 });

@@ -194,7 +194,7 @@ describe('the web app against the API contract (real audit log and policy engine
       await page.getByRole('link', { name: link }).click();
       if (ready) await page.getByTestId(ready).waitFor();
       await page.getByRole('heading', { level: 1 }).waitFor();
-      await page.waitForLoadState('networkidle');
+      await expect.poll(() => page.locator('[aria-busy="true"]').count()).toBe(0);
       await noHorizontalScroll(page);
       await screenshot(page, name);
     }

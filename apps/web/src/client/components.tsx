@@ -266,6 +266,16 @@ export interface ApprovalOutcome {
   orderId?: string;
 }
 
+// An approval may be on screen twice (in the conversation and in "Waiting for you"): an answer
+// given on one card shows on every card for that id, so nobody is asked to answer twice.
+const answers = new Map<string, ApprovalOutcome>();
+const answerListeners = new Set<() => void>();
+
+function recordAnswer(approvalId: string, outcome: ApprovalOutcome): void {
+  answers.set(approvalId, outcome);
+  for (const l of answerListeners) l();
+}
+
 /**
  * An approval card, rendered only from the Approval's structured fields (never vendor wording),
  * with Approve / Decline bound to that exact approval id.
@@ -274,14 +284,22 @@ export function ApprovalCard(props: { approval: Approval; onAnswered?: (outcome:
   const a = props.approval;
   const s = a.summary;
   const [busy, setBusy] = useState(false);
-  const [outcome, setOutcome] = useState<ApprovalOutcome | null>(null);
+  const [outcome, setOutcome] = useState<ApprovalOutcome | null>(answers.get(a.approvalId) ?? null);
   const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    const sync = (): void => setOutcome(answers.get(a.approvalId) ?? null);
+    answerListeners.add(sync);
+    sync();
+    return () => {
+      answerListeners.delete(sync);
+    };
+  }, [a.approvalId]);
   const answer = async (value: 'approve' | 'deny'): Promise<void> => {
     setBusy(true);
     setError(null);
     try {
       const result = await api<ApprovalOutcome>('POST', `/api/approvals/${encodeURIComponent(a.approvalId)}`, { answer: value });
-      setOutcome(result);
+      recordAnswer(a.approvalId, result);
       props.onAnswered?.(result);
     } catch (e) {
       setError(e);

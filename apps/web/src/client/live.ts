@@ -27,7 +27,6 @@ export function connectLive(onState: (state: 'connected' | 'reconnecting' | 'una
   const loop = async (): Promise<void> => {
     while (!controller.signal.aborted) {
       try {
-        onState('connected');
         await stream('GET', '/api/events', undefined, (event) => {
           pause = 1000;
           let parsed: LiveEvent;
@@ -40,7 +39,7 @@ export function connectLive(onState: (state: 'connected' | 'reconnecting' | 'una
             return;
           }
           for (const l of listeners) l(parsed);
-        }, controller.signal);
+        }, controller.signal, () => onState('connected'));
       } catch (error) {
         if (controller.signal.aborted) return;
         if (error instanceof Error && 'notAvailable' in error && (error as { notAvailable: boolean }).notAvailable) {

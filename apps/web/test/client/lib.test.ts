@@ -1,7 +1,7 @@
 import { AuditEventType, DataClass, FlagKind } from '@steward/protocol';
 import { describe, expect, it } from 'vitest';
 import { diffLines, parseUnified, withContext } from '../../src/client/lib/diff.ts';
-import { formatMoney, parseAmount } from '../../src/client/lib/format.ts';
+import { formatMoney, formatTime, parseAmount } from '../../src/client/lib/format.ts';
 import { layoutGraph } from '../../src/client/lib/layout.ts';
 import { readFields, setBudgetLimit, setConflictEffect, setSharingEffect } from '../../src/client/lib/policy-forms.ts';
 import { AUDIT_EVENT_TYPES, DATA_CLASSES, FLAG_KINDS } from '../../src/client/lib/types.ts';
@@ -31,6 +31,14 @@ describe('formatMoney', () => {
     expect(parseAmount('1.001', 'USD')).toBeUndefined();
     expect(parseAmount('-3', 'USD')).toBeUndefined();
     expect(parseAmount('1e3', 'USD')).toBeUndefined();
+  });
+});
+
+describe('formatTime', () => {
+  it('reads ISO strings and epoch seconds alike', () => {
+    expect(formatTime(1_800_000_000)).toBe(formatTime('2027-01-15T08:00:00.000Z'));
+    expect(formatTime(undefined)).toBe('—');
+    expect(formatTime('not a date')).toBe('not a date');
   });
 });
 

@@ -120,6 +120,7 @@ export async function stream(
   body: unknown,
   onEvent: (event: SseEvent) => void,
   signal?: AbortSignal,
+  onOpen?: () => void,
 ): Promise<void> {
   const init: RequestInit = { method, headers: headers(storedToken(), body !== undefined), credentials: 'omit', cache: 'no-store' };
   init.headers = new Headers(init.headers);
@@ -132,6 +133,7 @@ export async function stream(
     if (response.status === 401) onUnauthorized();
     throw error;
   }
+  onOpen?.();
   if (!response.body) return;
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   const parser = new SseParser();

@@ -3,7 +3,7 @@ import { api, ApiError, download, saveBlob } from '../lib/api.ts';
 import { formatTime, words } from '../lib/format.ts';
 import { decodeHash, verifyInclusion } from '../lib/merkle.ts';
 import { AUDIT_EVENT_TYPES, FLAG_KINDS, type AuditEntry, type AuditEvent } from '../lib/types.ts';
-import { forgetMemory, witnessLog, type CheckpointView, type WitnessOutcome } from '../lib/witness.ts';
+import { checkNote, forgetMemory, readMemory, witnessLog, type CheckpointView, type SignatureCheck, type WitnessOutcome } from '../lib/witness.ts';
 import { ErrorNote, Hash, Unavailable } from '../components.tsx';
 
 interface Filters {
@@ -161,8 +161,14 @@ function DetailView(props: { index: number; onClose: () => void }) {
     try {
       const p = await api<{ index: number; leafHash: string; treeSize: number; proof: string[]; checkpoint: string }>('GET', `/api/audit/${props.index}/proof`);
       const rootLine = p.checkpoint.split('\n')[2] ?? '';
+      // the checkpoint must be signed by the log key this browser pinned, and state this size
+      const pinned = readMemory(localStorage);
+      let signature: SignatureCheck | 'no key pinned yet' = 'no key pinned yet';
+      if (pinned) signature = await checkNote({ note: p.checkpoint, size: p.treeSize, rootHash: rootLine, publicKey: { name: pinned.keyName, key: pinned.key } }, pinned.keyName, pinned.key);
       await verifyInclusion(p.index, p.treeSize, decodeHash(p.leafHash), p.proof.map(decodeHash), decodeHash(rootLine));
-      setProofNote(`Inclusion proof checked in this browser against the checkpoint of ${p.treeSize} entries; saved.`);
+      setProofNote(
+        `Inclusion proof checked in this browser against the checkpoint of ${p.treeSize} entries (signature: ${signature === 'verified' ? 'verified with the pinned log key' : signature}); saved.`,
+      );
       saveBlob(new Blob([JSON.stringify(p, null, 2)], { type: 'application/json' }), `steward-audit-${p.index}-proof.json`);
     } catch (e) {
       setError(e);

@@ -29,36 +29,51 @@ export function OwnershipGraph(props: { graph: Graph; highlight?: readonly strin
   if (props.graph.nodes.length === 0) return <p class="muted">No ownership facts are known.</p>;
   return (
     <figure class="graph">
-      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={titleId} preserveAspectRatio="xMidYMin meet">
-        <title id={titleId}>{props.title}</title>
-        <defs>
-          <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-            <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
-          </marker>
-        </defs>
-        {props.graph.edges.map((e, i) => {
-          const a = at.get(e.from);
-          const b = at.get(e.to);
-          if (!a || !b) return null;
-          return (
-            <g key={i} class={`edge edge-${e.relation}`}>
-              <title>{`${a.name} ${words(e.relation)} ${b.name} — source: ${e.source}`}</title>
-              <line x1={a.x} y1={a.y + 14} x2={b.x} y2={b.y - 16} marker-end="url(#arrow)" />
-              <text x={(a.x + b.x) / 2 + 6} y={(a.y + b.y) / 2} class="edge-label">
-                {words(e.relation)}
+      <div class="scroll" tabIndex={0} aria-label="Ownership drawing, scrollable">
+        <svg
+          viewBox={`0 0 ${width} ${height}`}
+          role="img"
+          aria-labelledby={titleId}
+          preserveAspectRatio="xMidYMin meet"
+        >
+          <title id={titleId}>{props.title}</title>
+          <defs>
+            <marker
+              id="arrow"
+              viewBox="0 0 10 10"
+              refX="10"
+              refY="5"
+              markerWidth="7"
+              markerHeight="7"
+              orient="auto-start-reverse"
+            >
+              <path d="M 0 0 L 10 5 L 0 10 z" class="arrowhead" />
+            </marker>
+          </defs>
+          {props.graph.edges.map((e, i) => {
+            const a = at.get(e.from);
+            const b = at.get(e.to);
+            if (!a || !b) return null;
+            return (
+              <g key={i} class={`edge edge-${e.relation}`}>
+                <title>{`${a.name} ${words(e.relation)} ${b.name} — source: ${e.source}`}</title>
+                <line x1={a.x} y1={a.y + 14} x2={b.x} y2={b.y - 16} marker-end="url(#arrow)" />
+                <text x={(a.x + b.x) / 2 + 6} y={(a.y + b.y) / 2} class="edge-label">
+                  {words(e.relation)}
+                </text>
+              </g>
+            );
+          })}
+          {placed.map((p) => (
+            <g key={p.id} class={`node${props.highlight?.includes(p.id) ? ' node-focus' : ''}`}>
+              <rect x={p.x - 85} y={p.y - 14} width={170} height={28} rx={6} />
+              <text x={p.x} y={p.y + 5} text-anchor="middle">
+                {p.name.length > 24 ? `${p.name.slice(0, 23)}…` : p.name}
               </text>
             </g>
-          );
-        })}
-        {placed.map((p) => (
-          <g key={p.id} class={`node${props.highlight?.includes(p.id) ? ' node-focus' : ''}`}>
-            <rect x={p.x - 85} y={p.y - 14} width={170} height={28} rx={6} />
-            <text x={p.x} y={p.y + 5} text-anchor="middle">
-              {p.name.length > 24 ? `${p.name.slice(0, 23)}…` : p.name}
-            </text>
-          </g>
-        ))}
-      </svg>
+          ))}
+        </svg>
+      </div>
       <figcaption>
         <table class="small">
           <caption>Facts in this drawing, with their sources</caption>
@@ -98,9 +113,57 @@ export function OwnershipGraph(props: { graph: Graph; highlight?: readonly strin
   );
 }
 
+/**
+ * Spending over time against budgets: the running total of the latest month in the series, with
+ * each monthly budget's limit drawn as a line (same currency only; money stays in minor units).
+ */
+function CumulativeChart(props: {
+  series: { day: string; amountMinor: number; currency: string }[];
+  budgets: { id: string; reason: string; limit: Money; window: string }[];
+}) {
+  const month = props.series.at(-1)?.day.slice(0, 7);
+  const currency = props.series.at(-1)?.currency;
+  if (!month || !currency) return null;
+  const days = props.series.filter((s) => s.day.startsWith(month) && s.currency === currency);
+  let total = 0;
+  const points = days.map((d) => ({ day: Number(d.day.slice(8, 10)), total: (total += d.amountMinor) }));
+  const limits = props.budgets.filter((b) => b.window === 'month' && b.limit.currency === currency);
+  const max = Math.max(1, total, ...limits.map((b) => b.limit.amountMinor)) * 1.05;
+  const w = 640;
+  const h = 160;
+  const x = (day: number): number => Math.round(((day - 1) / 30) * (w - 40)) + 20;
+  const y = (amount: number): number => Math.round(h - (amount / max) * (h - 10));
+  return (
+    <figure class="chart">
+      <svg viewBox={`0 0 ${w} ${h + 20}`} role="img" aria-labelledby="cum-title">
+        <title id="cum-title">{`Running total for ${month}: ${formatMoney({ amountMinor: total, currency })}, against ${limits.length} monthly budget${limits.length === 1 ? '' : 's'}`}</title>
+        <line x1={0} y1={h} x2={w} y2={h} class="axis" />
+        {limits.map((b) => (
+          <g key={b.id} class="limit">
+            <line x1={20} x2={w - 20} y1={y(b.limit.amountMinor)} y2={y(b.limit.amountMinor)} />
+            <text x={w - 20} y={y(b.limit.amountMinor) - 4} text-anchor="end" class="tick">
+              {`${b.reason || b.id}: ${formatMoney(b.limit)}`}
+            </text>
+          </g>
+        ))}
+        <polyline class="running" points={points.map((p) => `${x(p.day)},${y(p.total)}`).join(' ')} />
+        {points.map((p) => (
+          <circle key={p.day} cx={x(p.day)} cy={y(p.total)} r={3} class="running-dot">
+            <title>{`${month}-${String(p.day).padStart(2, '0')}: ${formatMoney({ amountMinor: p.total, currency })} so far`}</title>
+          </circle>
+        ))}
+        <text x={20} y={h + 15} class="tick">{`${month}-01`}</text>
+      </svg>
+    </figure>
+  );
+}
+
 /** Daily spending as bars, with each budget's use as a bar against its limit. */
 function Spending() {
-  const [load] = useApi<{ budgets: { id: string; reason: string; limit: Money; spent: Money; window: string }[]; series: { day: string; amountMinor: number; currency: string }[] }>('/api/spending');
+  const [load] = useApi<{
+    budgets: { id: string; reason: string; limit: Money; spent: Money; window: string }[];
+    series: { day: string; amountMinor: number; currency: string }[];
+  }>('/api/spending');
   return (
     <section aria-labelledby="spend-h">
       <h2 id="spend-h">Spending</h2>
@@ -115,7 +178,9 @@ function Spending() {
             <>
               <figure class="chart">
                 <svg viewBox={`0 0 ${w} ${h + 20}`} role="img" aria-labelledby="spend-title">
-                  <title id="spend-title">Spending per day over the last {series.length} days with spending</title>
+                  <title id="spend-title">
+                    Spending per day over the last {series.length} days with spending
+                  </title>
                   <line x1={0} y1={h} x2={w} y2={h} class="axis" />
                   {series.map((s, i) => {
                     const bh = Math.round((s.amountMinor / max) * (h - 10));
@@ -133,20 +198,38 @@ function Spending() {
                   })}
                 </svg>
                 <figcaption class="sr-only">
-                  {series.map((s) => `${s.day}: ${formatMoney({ amountMinor: s.amountMinor, currency: s.currency })}`).join('; ')}
+                  {series
+                    .map(
+                      (s) => `${s.day}: ${formatMoney({ amountMinor: s.amountMinor, currency: s.currency })}`,
+                    )
+                    .join('; ')}
                 </figcaption>
               </figure>
+              <CumulativeChart series={data.series} budgets={data.budgets} />
               <ul class="budgets">
                 {data.budgets.map((b) => {
-                  const ratio = b.limit.amountMinor > 0 ? Math.min(1, b.spent.amountMinor / b.limit.amountMinor) : 0;
+                  const ratio =
+                    b.limit.amountMinor > 0 ? Math.min(1, b.spent.amountMinor / b.limit.amountMinor) : 0;
                   return (
                     <li key={b.id}>
                       <div>
-                        <strong>{b.reason || b.id}</strong> ({b.window}): {formatMoney(b.spent)} of {formatMoney(b.limit)}
+                        <strong>{b.reason || b.id}</strong> ({b.window}): {formatMoney(b.spent)} of{' '}
+                        {formatMoney(b.limit)}
                       </div>
-                      <svg viewBox="0 0 200 10" class="meter" role="img" aria-label={`${Math.round(ratio * 100)}% of the budget used`}>
+                      <svg
+                        viewBox="0 0 200 10"
+                        class="meter"
+                        role="img"
+                        aria-label={`${Math.round(ratio * 100)}% of the budget used`}
+                      >
                         <rect x={0} y={0} width={200} height={10} class="meter-bg" />
-                        <rect x={0} y={0} width={Math.round(200 * ratio)} height={10} class={ratio >= 0.9 ? 'meter-hot' : 'meter-fill'} />
+                        <rect
+                          x={0}
+                          y={0}
+                          width={Math.round(200 * ratio)}
+                          height={10}
+                          class={ratio >= 0.9 ? 'meter-hot' : 'meter-fill'}
+                        />
                       </svg>
                     </li>
                   );
@@ -161,12 +244,23 @@ function Spending() {
 }
 
 function VendorProvenance(props: { origin: string }) {
-  const [load] = useApi<{ vendor: unknown; entity?: { id: string; name: string }; paths: unknown[]; graph: Graph }>(`/api/provenance/vendor?origin=${encodeURIComponent(props.origin)}`);
+  const [load] = useApi<{
+    vendor: unknown;
+    entity?: { id: string; name: string };
+    paths: unknown[];
+    graph: Graph;
+  }>(`/api/provenance/vendor?origin=${encodeURIComponent(props.origin)}`);
   return (
     <section aria-labelledby="vprov-h" class="card">
       <h2 id="vprov-h">Who owns {props.origin}</h2>
       <Loaded load={load} what="Vendor provenance">
-        {(data) => <OwnershipGraph graph={data.graph} title={`Ownership around ${props.origin}`} {...(data.entity ? { highlight: [data.entity.id] } : {})} />}
+        {(data) => (
+          <OwnershipGraph
+            graph={data.graph}
+            title={`Ownership around ${props.origin}`}
+            {...(data.entity ? { highlight: [data.entity.id] } : {})}
+          />
+        )}
       </Loaded>
     </section>
   );
@@ -203,11 +297,21 @@ function Enrol(props: { onDone: () => void }) {
           e.preventDefault();
           setError(null);
           setNote(null);
-          api<Record<string, unknown>>('POST', '/api/vendors', { origin: origin.trim() }).then(setPreview, setError);
+          api<Record<string, unknown>>('POST', '/api/vendors', { origin: origin.trim() }).then(
+            setPreview,
+            setError,
+          );
         }}
       >
         <label for="enrol-origin">Vendor origin</label>
-        <input id="enrol-origin" type="url" placeholder="https://shop.example" required value={origin} onInput={(e) => setOrigin(e.currentTarget.value)} />
+        <input
+          id="enrol-origin"
+          type="url"
+          placeholder="https://shop.example"
+          required
+          value={origin}
+          onInput={(e) => setOrigin(e.currentTarget.value)}
+        />
         <button type="submit" class="secondary">
           Preview its card
         </button>
@@ -250,7 +354,11 @@ function Enrol(props: { onDone: () => void }) {
           </div>
         </div>
       )}
-      {note && <p role="status" class="ok">{note}</p>}
+      {note && (
+        <p role="status" class="ok">
+          {note}
+        </p>
+      )}
       {error !== null && <ErrorNote error={error} />}
     </section>
   );
@@ -262,9 +370,15 @@ export function VendorsPage(props: { params: URLSearchParams }) {
   const [selected, setSelected] = useState<string | null>(props.params.get('origin'));
   const [error, setError] = useState<unknown>(null);
   const revoke = (v: VendorRow): void => {
-    const reason = prompt(`Revoke ${v.displayName} (${v.origin})? It takes effect at once. Reason (optional):`);
+    const reason = prompt(
+      `Revoke ${v.displayName} (${v.origin})? It takes effect at once. Reason (optional):`,
+    );
     if (reason === null) return;
-    api('POST', '/api/vendors/revoke', reason.trim() ? { origin: v.origin, reason: reason.trim() } : { origin: v.origin }).then(reload, setError);
+    api(
+      'POST',
+      '/api/vendors/revoke',
+      reason.trim() ? { origin: v.origin, reason: reason.trim() } : { origin: v.origin },
+    ).then(reload, setError);
   };
   return (
     <>
@@ -303,7 +417,9 @@ export function VendorsPage(props: { params: URLSearchParams }) {
                         <VerifiedBadge verified={v.verified} level={v.verificationLevel} />
                         {v.registry && <div class="small">registry: {v.registry}</div>}
                         {v.cardForm && <div class="small">card: {v.cardForm}</div>}
-                        {v.drift !== undefined && v.drift !== null && v.drift !== false && <div class="warn small">card changed since enrolment</div>}
+                        {v.drift !== undefined && v.drift !== null && v.drift !== false && (
+                          <div class="warn small">card changed since enrolment</div>
+                        )}
                       </td>
                       <td>{v.status}</td>
                       <td>
@@ -314,11 +430,21 @@ export function VendorsPage(props: { params: URLSearchParams }) {
                         ))}
                       </td>
                       <td class="actions">
-                        <button type="button" class="secondary" onClick={() => setSelected(v.origin)} aria-label={`Ownership of ${v.displayName}`}>
+                        <button
+                          type="button"
+                          class="secondary"
+                          onClick={() => setSelected(v.origin)}
+                          aria-label={`Ownership of ${v.displayName}`}
+                        >
                           Ownership
                         </button>
                         {v.status !== 'revoked' && (
-                          <button type="button" class="danger" onClick={() => revoke(v)} aria-label={`Revoke ${v.displayName}`}>
+                          <button
+                            type="button"
+                            class="danger"
+                            onClick={() => revoke(v)}
+                            aria-label={`Revoke ${v.displayName}`}
+                          >
                             Revoke…
                           </button>
                         )}
