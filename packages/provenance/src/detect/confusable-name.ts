@@ -42,6 +42,12 @@ export function detectConfusableName(ctx: DetectionContext): Flag[] {
     if (k.length >= MIN_KEY) peers.set(k, [...(peers.get(k) ?? []), v.origin]);
   }
   const flags: Flag[] = [];
+  const scriptCache = new Map<string, string[]>();
+  const scriptsOf = (name: string): string[] => {
+    let s = scriptCache.get(name);
+    if (!s) scriptCache.set(name, (s = mixedScripts(name)));
+    return s;
+  };
   for (const [origin, date] of vendorDates(ctx)) {
     const view = ctx.view(origin, date);
     const vendor = view.vendor;
@@ -72,13 +78,16 @@ export function detectConfusableName(ctx: DetectionContext): Flag[] {
           if (other === origin) continue;
           const ov = ctx.vendor(other);
           if (view.roots.some((r) => ctx.view(other, date).roots.includes(r))) continue;
+          // The look-alike is the other vendor when only its name mixes scripts: it is flagged on
+          // its own turn; the vendor it imitates is not (THREATS #23, no false alarm on the original).
+          if (scriptsOf(vendor.displayName).length === 0 && scriptsOf(ov.displayName).length > 0) continue;
           const same = plainKey(ov.displayName) === plainKey(c.text);
           disguised ||= !same;
           hits.push(`display name \`${c.text}\` looks like the vendor ${ov.displayName} at ${other}`);
         }
       }
     }
-    const scripts = mixedScripts(vendor.displayName);
+    const scripts = scriptsOf(vendor.displayName);
     if (scripts.length > 0) hits.push(`display name mixes scripts: ${scripts.join(', ')}`);
     if (hits.length === 0) continue;
     const severity = disguised ? 'critical' : 'warning';

@@ -5,7 +5,7 @@ import { flag, pathConfidence, type DetectionContext } from './context.ts';
 /**
  * Flags offers presented as rivals that come from one party: distinct vendor origins sharing a
  * key thumbprint, a payout identity (the vendor's or an offer's payee) or an ultimate owner as of
- * the offer dates. One flag per cluster, naming every link.
+ * the offer dates. One flag per member of a cluster, each naming every link.
  */
 export function detectSybil(ctx: DetectionContext): Flag[] {
   const origins = [...new Set(ctx.input.offers.map((o) => o.vendor))];
@@ -76,17 +76,21 @@ export function detectSybil(ctx: DetectionContext): Flag[] {
     if (members.length < 2) continue;
     const inside = links.filter((l) => members.includes(l.a));
     const offers = ctx.input.offers.filter((o) => members.includes(o.vendor)).map((o) => o.offerId);
-    flags.push(
-      flag({
-        kind: 'sybil_competition',
-        severity: 'warning',
-        summary: `${members.length} vendors presented as rivals are one party: ${members.map((m) => ctx.vendor(m).displayName).join(', ')}`,
-        confidence: Math.max(...inside.map((l) => l.confidence)),
-        vendor: members[0]!,
-        evidence: ctx.evidence(inside.flatMap((l) => l.edges)),
-        notes: [...inside.map((l) => l.why), `offers: ${offers.join(', ')}`],
-      }),
-    );
+    // Every member carries the flag (THREATS #27): a policy that asks on sybil competition must
+    // ask whichever of the cluster's offers is picked, not only the first member's.
+    for (const member of members) {
+      flags.push(
+        flag({
+          kind: 'sybil_competition',
+          severity: 'warning',
+          summary: `${members.length} vendors presented as rivals are one party: ${members.map((m) => ctx.vendor(m).displayName).join(', ')}`,
+          confidence: Math.max(...inside.map((l) => l.confidence)),
+          vendor: member,
+          evidence: ctx.evidence(inside.flatMap((l) => l.edges)),
+          notes: [...inside.map((l) => l.why), `offers: ${offers.join(', ')}`],
+        }),
+      );
+    }
   }
   return flags;
 }
