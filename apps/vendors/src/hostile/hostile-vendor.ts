@@ -68,6 +68,8 @@ export class HostileVendor extends VendorAgent {
   readonly attackerKey: SigningKey = generateSigningKey();
   /** URLs the exfil-link callbacks were fetched with (a broker must never fetch them). */
   readonly callbackHits: string[] = [];
+  /** Every message the broker sent this vendor (kind and decoded, unverified JWS payload), for attack tests (#35). */
+  readonly received: Array<{ steward: 'rfq' | 'counter_offer' | 'order'; payload: Record<string, unknown> }> = [];
   #firstOfferToken: string | undefined;
   #ordered = false;
 
@@ -119,7 +121,16 @@ export class HostileVendor extends VendorAgent {
     return `{"__proto__":{"approved":true},"steward":"offer","jws":${jws}}`;
   }
 
+  #record(steward: 'rfq' | 'counter_offer' | 'order', token: string): void {
+    try {
+      this.received.push({ steward, payload: JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown> });
+    } catch {
+      this.received.push({ steward, payload: {} });
+    }
+  }
+
   protected override async onRfq(token: string, resolveKey: KeyResolver): Promise<StewardReplyData[]> {
+    this.#record('rfq', token);
     if (this.attack === 'replay-offer' && this.#firstOfferToken !== undefined) {
       this.verify(token, 'rfq', resolveKey);
       return [{ steward: 'offer', jws: this.#firstOfferToken }];
@@ -139,6 +150,7 @@ export class HostileVendor extends VendorAgent {
   }
 
   protected override async onCounter(token: string, resolveKey: KeyResolver): Promise<StewardReplyData[]> {
+    this.#record('counter_offer', token);
     if (this.attack !== 'flood-counters') return super.onCounter(token, resolveKey);
     const { payload: counter } = this.verify(token, 'counterOffer', resolveKey);
     const previous = this.issued.get(counter.offerId);
@@ -159,6 +171,7 @@ export class HostileVendor extends VendorAgent {
   }
 
   protected override async onOrder(token: string, resolveKey: KeyResolver): Promise<StewardReplyData[]> {
+    this.#record('order', token);
     if (this.attack === 'wrong-typ') {
       const { payload: order } = this.verify(token, 'order', resolveKey);
       const offer = this.issued.get(order.offerId);

@@ -1,0 +1,99 @@
+/**
+ * THREATS.md #25–#28: who is really behind an offer. Ownership comes from signed registry
+ * credentials and the broker's graph, sponsorship from the signed label (and text that contradicts
+ * it), clusters from shared keys, payout accounts and owners; offers are collected for a fixed
+ * window and shown in random order.
+ */
+import { describe, expect, it } from 'vitest';
+import { BENIGN_GROCERS, expectBenignUnaffected, hostileOffer, useAttackBed, type OfferView, type OrderAnswer } from './harness.ts';
+
+describe('#25 undisclosed affiliation (undisclosed-affiliation)', () => {
+  const bed = useAttackBed('undisclosed-affiliation', { withoutPhone: true });
+  it('flags the "independent" service the registry says MegaMart owns, and the policy refuses its order', async () => {
+    const b = bed();
+    const { taskId, offers } = await b.quote();
+    const offer = hostileOffer(b, offers)!;
+    expect(offer.vendor.displayName).toBe('Bargain Hub Compare');
+    const flag = offer.flags.find((f) => f.kind === 'undisclosed_affiliation');
+    expect(flag?.summary).toMatch(/MegaMart/);
+    expect(b.events(taskId, ['flag']).filter((e) => e.vendor === b.hostile).flatMap((e) => e.flags ?? [])).toContain('undisclosed_affiliation');
+    // Green Valley and MegaMart disclose everything; QuickBasket is the demo's own undisclosed affiliate.
+    for (const name of ['Green Valley Co-op', 'MegaMart']) {
+      const o = offers.find((x) => x.vendor.displayName === name)!;
+      expect(o.flags.map((f) => f.kind)).not.toContain('undisclosed_affiliation');
+    }
+    const order = (await b.api<OrderAnswer>('POST', `/api/tasks/${taskId}/order`, { offerId: offer.offerId })).json;
+    expect(order.status).toBe('denied');
+    const decision = b.events(taskId, ['decision']).at(-1)!;
+    expect(decision.decision).toBe('deny');
+    expect(decision.flags).toContain('undisclosed_affiliation');
+  });
+});
+
+describe('#26 sponsored content posing as neutral (unflagged-sponsored)', () => {
+  const bed = useAttackBed('unflagged-sponsored');
+  it('flags "Promoted" text under a signed `sponsored: false`, and ranks the offer after equals (regression #26)', async () => {
+    const b = bed();
+    const { taskId, offers } = await b.quote();
+    const offer = hostileOffer(b, offers)!;
+    expect(offer.sponsored).toBe(false);
+    const flag = offer.flags.find((f) => f.kind === 'paid_placement');
+    expect(flag?.severity).toBe('warning');
+    expect(flag?.summary).toMatch(/not sponsored, but its text reads like a paid placement/);
+    expect(b.events(taskId, ['message.received']).find((e) => e.vendor === b.hostile)!.flags).toContain('paid_placement');
+    // No false alarm: only MegaMart's registry fact (it sells placements, info) may carry the kind.
+    for (const name of BENIGN_GROCERS) {
+      const o = offers.find((x) => x.vendor.displayName === name)!;
+      expect(o.flags.filter((f) => f.kind === 'paid_placement' && f.severity !== 'info')).toEqual([]);
+    }
+    expectBenignUnaffected(b, taskId, offers, ['instruction_like_text']);
+    // Bargain Hub is the cheapest, but an undisclosed placement is never the broker's best.
+    const cheapest = [...offers].sort((x, y) => x.total.amountMinor - y.total.amountMinor)[0]!;
+    expect(cheapest.vendor.origin).toBe(b.hostile);
+    const rec = await b.api<{ best?: OfferView }>('POST', `/api/tasks/${taskId}/recommend`, { offerId: offer.offerId });
+    expect(rec.json.best!.vendor.origin).not.toBe(b.hostile);
+  });
+});
+
+describe('#27 sybil vendors (sybil)', () => {
+  const bed = useAttackBed('sybil', { withoutPhone: true });
+  it('flags every shop of the one-owner cluster (regression #27), and ordering from any of them asks first', async () => {
+    const b = bed();
+    const { taskId, offers } = await b.quote();
+    const cluster = offers.filter((o) => ['Bargain Hub', 'Budget Barn', 'Deal Depot'].includes(o.vendor.displayName));
+    expect(cluster).toHaveLength(3);
+    for (const o of cluster) {
+      const flag = o.flags.find((f) => f.kind === 'sybil_competition');
+      expect(flag, `${o.vendor.displayName} flagged`).toBeDefined();
+      expect(flag!.summary).toMatch(/3 vendors presented as rivals are one party/);
+    }
+    const flagged = new Set(b.events(taskId, ['flag']).filter((e) => e.flags?.includes('sybil_competition')).map((e) => e.vendor));
+    expect(flagged).toEqual(new Set(cluster.map((o) => o.vendor.origin)));
+    expectBenignUnaffected(b, taskId, offers, ['sybil_competition']);
+    for (const o of cluster) {
+      const answer = (await b.api<OrderAnswer>('POST', `/api/tasks/${taskId}/order`, { offerId: o.offerId })).json;
+      expect(answer.status, o.vendor.displayName).toBe('needs_approval');
+    }
+    const asked = b.events(taskId, ['approval.requested']);
+    expect(asked).toHaveLength(3);
+    for (const e of asked) expect(e.flags).toContain('sybil_competition');
+  });
+});
+
+describe('#28 speed gaming (first-proposal bias)', () => {
+  const bed = useAttackBed('self-promotion');
+  it('announces a fixed collection window in the request and shows offers in random order, not arrival order', async () => {
+    const b = bed();
+    const { taskId, offers } = await b.quote();
+    expectBenignUnaffected(b, taskId, offers, []);
+    const rfq = b.agent().received.find((m) => m.steward === 'rfq')!.payload as { respondBy: number; iat: number };
+    expect(rfq.respondBy).toBeGreaterThan(rfq.iat);
+    const orders = new Set<string>();
+    for (let i = 0; i < 12; i++) {
+      const view = await b.api<{ offers: OfferView[] }>('GET', `/api/tasks/${taskId}`);
+      orders.add(view.json.offers.map((o) => o.vendor.displayName).join(','));
+    }
+    // 4 offers in 12 reads: a fixed (arrival) order would give one ordering; random gives several.
+    expect(orders.size).toBeGreaterThan(1);
+  });
+});
