@@ -21,6 +21,8 @@ export interface BuildAppOptions {
   /** Called when the app closes (e.g. to close the database). */
   onClose?: () => void | Promise<void>;
   logger?: boolean | { level: string };
+  /** TLS certificate and key (PEM); required when the API listens off loopback. */
+  https?: { cert: Buffer; key: Buffer };
 }
 
 /**
@@ -29,6 +31,7 @@ export interface BuildAppOptions {
  */
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
+    ...(options.https ? { https: options.https } : {}),
     logger: options.logger ?? false,
     bodyLimit: options.config.bodyLimit,
     // fastify's JSON parser refuses __proto__ and constructor.prototype keys (THREATS #31)

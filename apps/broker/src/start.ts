@@ -1,5 +1,7 @@
 import { createAgent, llmConfigFromEnv, type Agent } from '@steward/agent';
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { ServerError } from './errors.ts';
 import { brokerToolsFor } from './agent-tools.ts';
 import { chatFeature } from './features/chat.ts';
 import { buildApp } from './app.ts';
@@ -50,6 +52,14 @@ export interface StartOptions {
   publicFeatures?: readonly FastifyPluginAsync[];
   /** Serve the web app (bundled in memory at start). Default true. */
   web?: boolean;
+}
+
+function readTls(tls: { certFile: string; keyFile: string }): { cert: Buffer; key: Buffer } {
+  try {
+    return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) };
+  } catch (cause) {
+    throw new ServerError('ERR_CONFIG_INVALID', `cannot read the TLS certificate or key (\`${tls.certFile}\`, \`${tls.keyFile}\`)`, { cause });
+  }
 }
 
 /** Starts the broker from the environment and prints how to reach it. */
@@ -122,6 +132,7 @@ export async function startBroker(
         steward.close();
       },
       logger: env.STEWARD_LOG_LEVEL ? { level: env.STEWARD_LOG_LEVEL } : false,
+      ...(config.tls ? { https: readTls(config.tls) } : {}),
     });
   } catch (error) {
     await world?.close();
