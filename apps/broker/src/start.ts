@@ -47,6 +47,8 @@ export interface StartOptions {
   collectionWindowMs?: number;
   /** Per-vendor message allowance per minute (THREATS #33); benchmarks raise it. Default the engine's (120). */
   vendorMessagesPerMinute?: number;
+  /** Per-vendor message allowance per minute (THREATS #33); benchmarks raise it. Default the engine's (120). */
+  vendorMessagesPerMinute?: number;
   /** Extra feature plugins (the web app, chat). */
   apiFeatures?: readonly FastifyPluginAsync[];
   publicFeatures?: readonly FastifyPluginAsync[];
@@ -76,6 +78,7 @@ export async function startBroker(
     env,
     allowPrivateVendors: demo || env.STEWARD_ALLOW_PRIVATE_VENDORS === '1',
     ...(options.collectionWindowMs === undefined ? {} : { collectionWindowMs: options.collectionWindowMs }),
+    ...(options.vendorMessagesPerMinute === undefined ? {} : { vendorMessagesPerMinute: options.vendorMessagesPerMinute }),
     ...(options.vendorMessagesPerMinute === undefined ? {} : { vendorMessagesPerMinute: options.vendorMessagesPerMinute }),
   });
   let world: DemoWorld | undefined;

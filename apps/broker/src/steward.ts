@@ -65,6 +65,8 @@ export interface StewardOptions {
   collectionWindowMs?: number;
   /** Messages one vendor may send per minute before the engine refuses more (THREATS #33); default the engine's. */
   vendorMessagesPerMinute?: number;
+  /** Messages one vendor may send per minute before the engine refuses more (THREATS #33); default the engine's. */
+  vendorMessagesPerMinute?: number;
   /** Where the initial policy comes from when none was applied yet. Default `policies/default.yaml`. */
   initialPolicyFile?: string;
 }
@@ -225,6 +227,7 @@ export class Steward {
           },
         },
         ...(options.collectionWindowMs === undefined ? {} : { collectionWindowMs: options.collectionWindowMs }),
+        ...(options.vendorMessagesPerMinute === undefined ? {} : { vendorMessagesPerMinute: options.vendorMessagesPerMinute }),
         ...(options.vendorMessagesPerMinute === undefined ? {} : { vendorMessagesPerMinute: options.vendorMessagesPerMinute }),
         onProgress: (event: ProgressEvent) => this.hub.publish({ type: 'progress', taskId: event.taskId, data: event }),
       });
