@@ -955,11 +955,14 @@ export class BrokerEngine {
       );
     }
     this.#o.disclosure.record(plan, { vendor, taskId });
-    if (reply.steward !== 'receipt' || !reply.jws)
+    if (reply.steward !== 'receipt' || !reply.jws) {
+      // The reason is vendor text on its way to the agent and the person: screened like any other.
+      const said = screenedReason(reply.reason);
       return fail(
-        `${vendor.displayName} refused the order${reply.reason ? ` (vendor says: “${reply.reason.slice(0, 100)}”)` : ''}`,
+        `${vendor.displayName} refused the order${said ? ` (vendor says: “${said}”)` : ''}`,
         'ERR_ORDER_REFUSED',
       );
+    }
     let receipt;
     try {
       receipt = verifyMessage(reply.jws, 'receipt', {
@@ -1143,11 +1146,13 @@ export class BrokerEngine {
       if (
         !sameItems ||
         offer.termsHash !== before.termsHash ||
-        offer.billingPeriod !== before.billingPeriod
+        offer.billingPeriod !== before.billingPeriod ||
+        offer.total.currency !== before.total.currency ||
+        offer.total.amountMinor > before.total.amountMinor
       ) {
         throw new BrokerError(
           'ERR_OFFER_INVALID',
-          `counter answer from ${vendor.displayName} changed the goods, terms or billing`,
+          `counter answer from ${vendor.displayName} changed the goods, terms or billing, or raised the price`,
           { details: { vendor: vendor.origin, offerId: offer.offerId } },
         );
       }
@@ -1550,6 +1555,16 @@ export class BrokerEngine {
 
   #progress(event: ProgressEvent): void {
     this.#o.onProgress?.(event);
+  }
+}
+
+/** A vendor's refusal reason as the agent may see it: screened, link-free, capped; empty when refused or quarantined. */
+function screenedReason(reason: string | undefined): string {
+  if (!reason) return '';
+  try {
+    return screenVendorText(reason.slice(0, 300), 'reason').modelText.slice(0, 100);
+  } catch {
+    return '';
   }
 }
 
