@@ -31,7 +31,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/test/**/*.ts', 'test/**/*.ts', '**/bench/**/*.ts', 'scripts/**/*.ts'],
+    files: ['**/test/**/*.ts', 'test/**/*.ts', '**/bench/**/*.ts', 'test/bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { signMessage } from '@steward/identity';
-import { measure, measureAsync, note, report } from '../../../scripts/bench-kit.ts';
+import { measure, measureAsync, note, report } from '../../../test/bench/kit.ts';
 import { startVendor, VENDOR_PROFILES } from '../src/index.ts';
 import { BASKET, createBroker, daysFromNow, rfqBody } from '../test/helpers.ts';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FixedClock, TaskSpec } from '@steward/protocol';
 import { openStore } from '@steward/store';
-import { measure, measureAsync, note, report } from '../../../scripts/bench-kit.ts';
+import { measure, measureAsync, note, report } from '../../../test/bench/kit.ts';
 import { MIGRATIONS, createAgent, parseRequest } from '../src/index.ts';
 import { FakeBroker, groceryOffer } from '../test/support/fake-broker.ts';
 import { startScriptedLlm } from '../test/support/scripted-llm.ts';

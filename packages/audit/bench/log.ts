@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import type { AuditEvent } from '@steward/protocol';
 import { openStore } from '@steward/store';
 import { canonicalEvent, exportLog, hashLeaf, MIGRATIONS, openAuditLog, verifyLog } from '../src/index.ts';
-import { measure, note, report, type Sample } from '../../../scripts/bench-kit.ts';
+import { measure, note, report, type Sample } from '../../../test/bench/kit.ts';
 
 if (process.argv[2] === '--verify-export') {
   const [, , , dbPath, count] = process.argv;

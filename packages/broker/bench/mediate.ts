@@ -14,7 +14,7 @@ import { MIGRATIONS as POLICY_MIGRATIONS, SpendLedger, loadPolicy } from '@stewa
 import { openStore } from '@steward/store';
 import { readFileSync } from 'node:fs';
 import { BrokerEngine, MIGRATIONS } from '../src/index.ts';
-import { measure, note, report } from '../../../scripts/bench-kit.ts';
+import { measure, note, report } from '../../../test/bench/kit.ts';
 
 const N = Number(process.env.BENCH_OFFERS ?? 20_000);
 const dir = mkdtempSync(join(tmpdir(), 'steward-bench-mediate-'));

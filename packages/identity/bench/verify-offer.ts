@@ -20,7 +20,7 @@ import {
   verifyMessage,
   type MessageBody,
 } from '@steward/identity';
-import { measure, measureAsync, note, report, type Sample } from '../../../scripts/bench-kit.ts';
+import { measure, measureAsync, note, report, type Sample } from '../../../test/bench/kit.ts';
 
 const VENDOR = 'https://shop.example';
 const BROKER = 'https://broker.example';

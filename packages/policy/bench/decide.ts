@@ -15,7 +15,7 @@ import {
   type PolicyRequest,
   type SpendLookup,
 } from '../src/index.ts';
-import { measure, note, report } from '../../../scripts/bench-kit.ts';
+import { measure, note, report } from '../../../test/bench/kit.ts';
 
 // ---------- requests ----------
 let seed = 42;

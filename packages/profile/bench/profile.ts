@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Decision } from '@steward/protocol';
 import { openStore } from '@steward/store';
 import { findLeaks, MIGRATIONS, openProfile, type SecretValue } from '../src/index.ts';
-import { measure, measureAsync, note, report } from '../../../scripts/bench-kit.ts';
+import { measure, measureAsync, note, report } from '../../../test/bench/kit.ts';
 
 const secrets: SecretValue[] = [
   { dataClass: 'name', label: 'primary', value: 'Alice Martin' },

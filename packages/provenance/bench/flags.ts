@@ -23,7 +23,7 @@ import {
   type OfferView,
   type VendorDescriptor,
 } from '../src/index.ts';
-import { measure, note, report } from '../../../scripts/bench-kit.ts';
+import { measure, note, report } from '../../../test/bench/kit.ts';
 
 const N = 100_000;
 const GROUP = 10; // each group: a parent and 9 subsidiaries in a chain/tree

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = new URL('../..', import.meta.url).pathname;
 const filter = process.argv[2] ?? '';
 const scripts: string[] = [];
 for (const group of ['packages', 'apps']) {
