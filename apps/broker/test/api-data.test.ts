@@ -52,6 +52,11 @@ describe('profile API', () => {
     expect(listed.json.values.find((v) => v.id === set.json.id)).toMatchObject({ dataClass: 'phone', label: 'work', masked: '+\u2022\u2022\u202277' });
     expect(t.broker.steward.profile.get('phone', 'work')!.value).toBe('+1 555 0199 777');
 
+    // A blank label, as the web form sends it, means `primary`.
+    const blank = await t.call<{ id: string; label: string }>('PUT', '/api/profile', { dataClass: 'preferences', label: '', value: 'no plastic bags' });
+    expect(blank.status).toBe(200);
+    expect(blank.json.label).toBe('primary');
+
     const deleted = await t.call('DELETE', `/api/profile/${set.json.id}`);
     expect(deleted.status).toBe(200);
     expect(t.broker.steward.profile.get('phone', 'work')).toBeUndefined();

@@ -39,13 +39,14 @@ export function profileFeature(steward: Steward): FastifyPluginAsync {
       '/profile',
       {
         schema: {
-          body: z.strictObject({ dataClass: DataClass, label: z.string().min(1).max(64).optional(), value: z.string().min(1).max(2000) }),
+          // An empty label (a form left blank) means the class's `primary` value.
+          body: z.strictObject({ dataClass: DataClass, label: z.string().trim().max(64).optional(), value: z.string().min(1).max(2000) }),
           tags: ['profile'],
           summary: 'add or replace a value',
         },
       },
       async (request) => {
-        const ref = profile.set(request.body.dataClass, request.body.value, request.body.label ?? 'primary');
+        const ref = profile.set(request.body.dataClass, request.body.value, request.body.label || 'primary');
         return { id: ref.valueId, dataClass: ref.dataClass, label: ref.label };
       },
     );
