@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../lib/api.ts';
 import { formatTime, words } from '../lib/format.ts';
 import { DATA_CLASSES } from '../lib/types.ts';
-import { ErrorNote, Loaded, useApi } from '../components.tsx';
+import { ErrorNote, Hash, Loaded, useApi } from '../components.tsx';
 
 interface ProfileValue {
   id: string;
@@ -153,7 +153,9 @@ function WhoKnowsWhat() {
                             <td>{formatTime(f.at)}</td>
                             <td>{f.taskId ? <a href={`#/audit?taskId=${encodeURIComponent(f.taskId)}`}>{f.taskId}</a> : '—'}</td>
                             <td>{f.decision}</td>
-                            <td>{f.policyVersion ?? '—'}</td>
+                            <td>
+                              <Hash value={f.policyVersion} />
+                            </td>
                           </tr>
                         ))}
                       </tbody>

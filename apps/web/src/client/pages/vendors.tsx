@@ -127,7 +127,7 @@ function CumulativeChart(props: {
   const days = props.series.filter((s) => s.day.startsWith(month) && s.currency === currency);
   let total = 0;
   const points = days.map((d) => ({ day: Number(d.day.slice(8, 10)), total: (total += d.amountMinor) }));
-  const limits = props.budgets.filter((b) => b.window === 'month' && b.limit.currency === currency);
+  const limits = props.budgets.filter((b) => /month/.test(b.window) && b.limit.currency === currency);
   const max = Math.max(1, total, ...limits.map((b) => b.limit.amountMinor)) * 1.05;
   const w = 640;
   const h = 160;
@@ -189,8 +189,8 @@ function Spending() {
                         <title>{`${s.day}: ${formatMoney({ amountMinor: s.amountMinor, currency: s.currency })}`}</title>
                         <rect x={i * bw + 2} y={h - bh} width={Math.max(1, bw - 4)} height={bh} class="bar" />
                         {(i === 0 || i === series.length - 1) && (
-                          <text x={i * bw + bw / 2} y={h + 15} text-anchor="middle" class="tick">
-                            {s.day.slice(5)}
+                          <text x={i === 0 ? 2 : w - 2} y={h + 15} text-anchor={i === 0 ? 'start' : 'end'} class="tick">
+                            {s.day}
                           </text>
                         )}
                       </g>
