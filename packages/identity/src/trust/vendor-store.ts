@@ -167,8 +167,7 @@ export class VendorStore {
       origin: row.origin,
       displayName: row.display_name,
       status: row.status,
-      verificationLevel: row.verification_level,
-      registry: row.registry,
+      ...(this.#credentialLapsed(row) ? { verificationLevel: 'pinned' as const, registry: null } : { verificationLevel: row.verification_level, registry: row.registry }),
       cardHash: row.card_hash,
       cardForm: row.card_form,
       card: JSON.parse(row.card_json) as AgentCard,
@@ -179,6 +178,25 @@ export class VendorStore {
       enrolledAt: row.enrolled_at,
       updatedAt: row.updated_at,
     };
+  }
+
+  /**
+   * True when the stored registry credential no longer vouches: it expired, or its signing key or
+   * its registry was revoked. The vendor then reads as `pinned` (its own keys still verify it) until
+   * the person enrols it again with a valid credential: a stale "verified" must not keep earning trust.
+   */
+  #credentialLapsed(row: VendorRow): boolean {
+    if (row.credential === null) return false;
+    try {
+      const [h, p] = row.credential.split('.');
+      const header = JSON.parse(Buffer.from(h ?? '', 'base64url').toString('utf8')) as { kid?: unknown };
+      const claims = JSON.parse(Buffer.from(p ?? '', 'base64url').toString('utf8')) as { exp?: unknown; iss?: unknown };
+      if (typeof claims.exp !== 'number' || claims.exp * 1000 <= this.#clock.now()) return true;
+      if (typeof header.kid !== 'string' || this.#revocation.isKeyRevoked(header.kid)) return true;
+      return typeof claims.iss !== 'string' || this.#revocation.isOriginRevoked(claims.iss);
+    } catch {
+      return true; // unreadable: it vouches for nothing (fail closed)
+    }
   }
 
   #snapshotOfRecord(r: VendorRecord): Snapshot {
