@@ -75,8 +75,15 @@ describe('the web app on the full stack (broker + demo vendors + offline agent)'
     await page.getByLabel('Type').selectOption('order.signed');
     await page.getByRole('button', { name: 'Filter' }).click();
     await expect.poll(() => page.locator('table.log tbody tr').count()).toBeGreaterThan(0);
+    // the log grows (a new task is recorded); on the next visit the browser checks a consistency proof
+    const created = await fetch(`${broker.url}/api/tasks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${broker.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ category: 'groceries', summary: 'milk', items: [{ description: 'milk', quantity: 1 }], constraints: {} }),
+    });
+    expect(created.status).toBe(201);
     await page.reload();
-    await expect.poll(() => page.getByTestId('consistency').textContent()).toMatch(/Verified|Unchanged/);
+    await expect.poll(() => page.getByTestId('consistency').textContent()).toMatch(/Verified: the log grew from \d+ to \d+ entries/);
     await page.getByRole('button', { name: /^Open entry/ }).first().click();
     await page.getByRole('region', { name: /Entry \d+/ }).waitFor();
     await screenshot(page, 'full-audit-wide');
