@@ -21,6 +21,11 @@ export function maskValue(dataClass: DataClass, value: string): string {
   return `${chars[0]!}${DOTS}${chars.slice(-2).join('')}`;
 }
 
+/** The list's response schema: anything beyond these fields (a full value) is stripped before it is sent. */
+const MaskedList = z.object({
+  values: z.array(z.object({ id: z.string(), dataClass: DataClass, label: z.string(), masked: z.string(), updatedAt: z.string() })),
+});
+
 const view = (v: ProfileValue) => ({ id: v.valueId, dataClass: v.dataClass, label: v.label, masked: maskValue(v.dataClass, v.value), updatedAt: v.updatedAt });
 
 /**
@@ -33,7 +38,7 @@ export function profileFeature(steward: Steward): FastifyPluginAsync {
     const api = base.withTypeProvider<ZodTypeProvider>();
     const profile = steward.profile;
 
-    api.get('/profile', { schema: { tags: ['profile'], summary: 'your data, masked' } }, async () => ({ values: profile.list().map(view) }));
+    api.get('/profile', { schema: { response: { 200: MaskedList }, tags: ['profile'], summary: 'your data, masked' } }, async () => ({ values: profile.list().map(view) }));
 
     api.put(
       '/profile',
