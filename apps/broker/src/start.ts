@@ -47,8 +47,6 @@ export interface StartOptions {
   collectionWindowMs?: number;
   /** Per-vendor message allowance per minute (THREATS #33); benchmarks raise it. Default the engine's (120). */
   vendorMessagesPerMinute?: number;
-  /** Per-vendor message allowance per minute (THREATS #33); benchmarks raise it. Default the engine's (120). */
-  vendorMessagesPerMinute?: number;
   /** Extra feature plugins (the web app, chat). */
   apiFeatures?: readonly FastifyPluginAsync[];
   publicFeatures?: readonly FastifyPluginAsync[];
@@ -78,7 +76,6 @@ export async function startBroker(
     env,
     allowPrivateVendors: demo || env.STEWARD_ALLOW_PRIVATE_VENDORS === '1',
     ...(options.collectionWindowMs === undefined ? {} : { collectionWindowMs: options.collectionWindowMs }),
-    ...(options.vendorMessagesPerMinute === undefined ? {} : { vendorMessagesPerMinute: options.vendorMessagesPerMinute }),
     ...(options.vendorMessagesPerMinute === undefined ? {} : { vendorMessagesPerMinute: options.vendorMessagesPerMinute }),
   });
   let world: DemoWorld | undefined;
@@ -141,6 +138,20 @@ export async function startBroker(
     await world?.close();
     steward.close();
     throw error;
+  }
+  // Re-check enrolled vendors for drift (card, keys, owners, payout) every few minutes.
+  const refreshSeconds = Number(env.STEWARD_VENDOR_REFRESH_SECONDS ?? 600);
+  if (Number.isFinite(refreshSeconds) && refreshSeconds > 0) {
+    const timer = setInterval(() => {
+      steward.refreshVendors().then(
+        (changes) => {
+          for (const c of changes) if ('error' in c) app.log.warn({ origin: c.origin }, `vendor refresh failed: ${c.error}`);
+        },
+        (error: unknown) => app.log.error({ err: error }, 'vendor refresh failed'),
+      );
+    }, refreshSeconds * 1000);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
   }
   const address = await app.listen({ host: config.host, port: config.port });
   const url = address.replace('[::1]', 'localhost');

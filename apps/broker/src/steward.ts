@@ -11,6 +11,7 @@ import {
   RevocationList,
   VendorStore,
   discoverVendor,
+  refreshVendor,
   ensureKeyFile,
   keyStoreSecretFor,
   resolverOf,
@@ -63,8 +64,6 @@ export interface StewardOptions {
   allowPrivateVendors?: boolean;
   /** Offer collection window, ms. */
   collectionWindowMs?: number;
-  /** Messages one vendor may send per minute before the engine refuses more (THREATS #33); default the engine's. */
-  vendorMessagesPerMinute?: number;
   /** Messages one vendor may send per minute before the engine refuses more (THREATS #33); default the engine's. */
   vendorMessagesPerMinute?: number;
   /** Where the initial policy comes from when none was applied yet. Default `policies/default.yaml`. */
@@ -228,7 +227,6 @@ export class Steward {
         },
         ...(options.collectionWindowMs === undefined ? {} : { collectionWindowMs: options.collectionWindowMs }),
         ...(options.vendorMessagesPerMinute === undefined ? {} : { vendorMessagesPerMinute: options.vendorMessagesPerMinute }),
-        ...(options.vendorMessagesPerMinute === undefined ? {} : { vendorMessagesPerMinute: options.vendorMessagesPerMinute }),
         onProgress: (event: ProgressEvent) => this.hub.publish({ type: 'progress', taskId: event.taskId, data: event }),
       });
     } catch (error) {
@@ -292,6 +290,30 @@ export class Steward {
       return this.vendors.get(enrolledOrigin);
     }
     return this.vendors.enrol(observation, 'person');
+  }
+
+  /**
+   * Re-reads every active vendor's keys and signed card from its origin. A change of card, keys,
+   * declared owners or payout identity suspends the vendor until the person confirms it (no silent
+   * "rug pull"); an unreachable vendor is left as it is and reported. Returns what changed.
+   */
+  async refreshVendors(): Promise<Array<{ origin: string; kinds: string[]; status: string } | { origin: string; error: string }>> {
+    const registryKeys = this.registries.list().flatMap((r) => r.keys.map((jwk) => importVerificationKey(jwk, r.id)));
+    const out: Array<{ origin: string; kinds: string[]; status: string } | { origin: string; error: string }> = [];
+    for (const vendor of this.vendors.list()) {
+      if (vendor.status !== 'active') continue;
+      try {
+        const result = await refreshVendor(this.vendors, vendor.origin, {
+          revocation: this.revocation,
+          fetch: { allowPrivate: this.#allowPrivate },
+          credential: { token: '', registries: resolverOf(registryKeys) },
+        });
+        if (result.changed) out.push({ origin: vendor.origin, kinds: result.kinds, status: result.status });
+      } catch (error) {
+        out.push({ origin: vendor.origin, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return out;
   }
 
   /** Closes the log (flushing group commits) and the database. */

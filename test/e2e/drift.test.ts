@@ -1,0 +1,58 @@
+/**
+ * A silent "rug pull" must be impossible: when an enrolled vendor's keys or card change behind the
+ * same origin, the broker's periodic refresh suspends it until the person confirms, and logs it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { buildJwks, generateSigningKey } from '@steward/identity';
+import { startBroker, type RunningBroker } from '@steward/broker-server';
+import { VENDOR_PROFILES, startVendor, type RunningVendor } from '@steward/vendors';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+let dir: string;
+let broker: RunningBroker;
+let vendor: RunningVendor | undefined;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'steward-drift-'));
+  broker = await startBroker(
+    { STEWARD_DATA_DIR: dir, STEWARD_PORT: '0', STEWARD_ALLOW_PRIVATE_VENDORS: '1', STEWARD_VENDOR_REFRESH_SECONDS: '0' },
+    new Writable({ write: (_c, _e, cb) => cb() }),
+    { demo: false, web: false },
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await vendor?.close();
+  await broker?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const common = () => ({ brokerId: broker.steward.brokerId, brokerJwks: () => buildJwks(broker.steward.keys.published()) });
+
+describe('vendor drift', () => {
+  it('suspends a vendor whose key changed behind the same origin, logs it, and stops contacting it', async () => {
+    vendor = await startVendor({ profile: VENDOR_PROFILES['green-valley'], port: 0, key: generateSigningKey(), ...common() });
+    const origin = vendor.origin;
+    await broker.steward.enrolVendor(origin);
+    expect(broker.steward.vendors.get(origin).status).toBe('active');
+    expect(await broker.steward.refreshVendors()).toEqual([]);
+
+    // Same origin, same port, a different key: what an attacker who took over the host would serve.
+    const port = Number(new URL(origin).port);
+    await vendor.close();
+    vendor = await startVendor({ profile: VENDOR_PROFILES['green-valley'], port, key: generateSigningKey(), ...common() });
+    const changes = await broker.steward.refreshVendors();
+    expect(changes).toEqual([{ origin, kinds: expect.arrayContaining(['keys']), status: 'suspended' }]);
+    expect(broker.steward.vendors.get(origin).status).toBe('suspended');
+
+    broker.steward.audit.flush();
+    const types = broker.steward.audit.query({ vendor: origin, limit: 50 }).entries.map((e) => e.event.type);
+    expect(types).toContain('vendor.suspended');
+
+    const { taskId } = broker.steward.engine.createTask({ category: 'groceries', summary: 'milk', items: [{ description: 'milk', quantity: 1 }], constraints: {} });
+    expect(broker.steward.engine.findVendors(taskId).map((v) => v.vendor.origin)).not.toContain(origin);
+  }, 60_000);
+});
