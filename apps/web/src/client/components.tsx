@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from './lib/api.ts';
-import { formatMoney, formatTime, shortHash, words } from './lib/format.ts';
+import { formatMoney, formatTime, safeHref, shortHash, words } from './lib/format.ts';
 import type { Approval, Flag, OfferFlag, OfferView } from './lib/types.ts';
 
 /** The state of one API read. */
@@ -45,6 +45,13 @@ export function Unavailable(props: { what: string }) {
 /** An error with its stable code, so the person can look it up in docs/errors.md. */
 export function ErrorNote(props: { error: unknown }) {
   const e = props.error;
+  if (e instanceof ApiError && e.notAvailable) {
+    return (
+      <p class="unavailable" role="status">
+        That is not available in this build of the broker.
+      </p>
+    );
+  }
   if (e instanceof ApiError) {
     return (
       <div class="error" role="alert">
@@ -142,9 +149,13 @@ export function FlagView(props: { flag: Flag | OfferFlag; origin?: string }) {
                   {e.sourceUrl && (
                     <>
                       {' '}
-                      <a href={e.sourceUrl} rel="noopener noreferrer" target="_blank">
-                        {e.sourceUrl}
-                      </a>
+                      {safeHref(e.sourceUrl) ? (
+                        <a href={safeHref(e.sourceUrl)} rel="noopener noreferrer" target="_blank">
+                          {e.sourceUrl}
+                        </a>
+                      ) : (
+                        <span>{e.sourceUrl}</span>
+                      )}
                     </>
                   )}
                 </span>

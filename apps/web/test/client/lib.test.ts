@@ -1,7 +1,7 @@
 import { AuditEventType, DataClass, FlagKind } from '@steward/protocol';
 import { describe, expect, it } from 'vitest';
 import { diffLines, parseUnified, withContext } from '../../src/client/lib/diff.ts';
-import { formatMoney, formatTime, parseAmount } from '../../src/client/lib/format.ts';
+import { formatMoney, formatTime, parseAmount, safeHref } from '../../src/client/lib/format.ts';
 import { layoutGraph } from '../../src/client/lib/layout.ts';
 import { readFields, setBudgetLimit, setConflictEffect, setSharingEffect } from '../../src/client/lib/policy-forms.ts';
 import { AUDIT_EVENT_TYPES, DATA_CLASSES, FLAG_KINDS } from '../../src/client/lib/types.ts';
@@ -39,6 +39,15 @@ describe('formatTime', () => {
     expect(formatTime(1_800_000_000)).toBe(formatTime('2027-01-15T08:00:00.000Z'));
     expect(formatTime(undefined)).toBe('—');
     expect(formatTime('not a date')).toBe('not a date');
+  });
+});
+
+describe('safeHref', () => {
+  it('links only plain http(s) URLs', () => {
+    expect(safeHref('https://www.sec.gov/filing/1')).toBe('https://www.sec.gov/filing/1');
+    for (const bad of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', 'data:text/html,x', ' https://x', 'https://a b', '//evil.example', undefined]) {
+      expect(safeHref(bad)).toBeUndefined();
+    }
   });
 });
 

@@ -59,3 +59,14 @@ export function shortHash(hash: string | undefined, n = 12): string {
 export function words(kind: string): string {
   return kind.replace(/[_.]/g, ' ');
 }
+
+/** A link target only if it is plain http(s); anything else (javascript:, data:) is shown as text. */
+export function safeHref(url: string | undefined): string | undefined {
+  if (!url || !/^https?:\/\/[^\s]+$/i.test(url)) return undefined;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : undefined;
+  } catch {
+    return undefined;
+  }
+}

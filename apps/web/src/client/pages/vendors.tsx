@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../lib/api.ts';
-import { formatMoney, words } from '../lib/format.ts';
+import { formatMoney, safeHref, words } from '../lib/format.ts';
 import { layoutGraph } from '../lib/layout.ts';
 import type { Graph, Money } from '../lib/types.ts';
 import { ErrorNote, Hash, Loaded, useApi, VendorWords, VerifiedBadge } from '../components.tsx';
@@ -95,10 +95,10 @@ export function OwnershipGraph(props: { graph: Graph; highlight?: readonly strin
                 </td>
                 <td>
                   {e.origin}: {e.source}
-                  {e.sourceUrl && (
+                  {safeHref(e.sourceUrl) && (
                     <>
                       {' '}
-                      <a href={e.sourceUrl} rel="noopener noreferrer" target="_blank">
+                      <a href={safeHref(e.sourceUrl)} rel="noopener noreferrer" target="_blank">
                         link
                       </a>
                     </>
