@@ -194,7 +194,17 @@ export class BrokerEngine {
 
   constructor(options: BrokerEngineOptions) {
     this.#clock = options.clock ?? systemClock;
-    this.#o = { collectionWindowMs: 2000, maxRounds: 2, maxVendors: 6, ...options };
+    // A vendor's display name is text from its own card: screened like any vendor string before it
+    // reaches the agent, the person or the log (THREATS #1–3). Identity stays the origin.
+    const directory = options.vendors;
+    const vendors: VendorDirectory = {
+      list: () => directory.list().map(withScreenedName),
+      get: (origin) => {
+        const v = directory.get(origin);
+        return v && withScreenedName(v);
+      },
+    };
+    this.#o = { collectionWindowMs: 2000, maxRounds: 2, maxVendors: 6, ...options, vendors };
     this.approvals = new ApprovalBook(options.store, this.#clock);
   }
 
@@ -318,7 +328,16 @@ export class BrokerEngine {
     const arrived: ReceivedOffer[] = [];
     let closed = false;
     const asks = vendors.map(async (vendor) => {
-      const message = this.#signFor('rfq', rfq, vendor, 'broker');
+      let message: string;
+      try {
+        message = this.#signFor('rfq', rfq, vendor, 'broker');
+      } catch (error) {
+        // Outbound DLP found personal data in the request (e.g. an address typed into an item); the
+        // profile logged the block. Say why nothing was asked.
+        const code = isStewardError(error) ? error.code : 'ERR_INTERNAL';
+        this.#progress({ taskId, stage: 'refused', message: `Did not send the request to ${vendor.displayName}: it carried personal data your policy keeps back`, data: { code } });
+        return;
+      }
       this.#audit({
         type: 'message.sent',
         taskId,
@@ -1556,6 +1575,28 @@ export class BrokerEngine {
   #progress(event: ProgressEvent): void {
     this.#o.onProgress?.(event);
   }
+}
+
+/**
+ * The vendor with a display name safe to show: its card's name when it screens clean (no invisible
+ * or framing characters, nothing instruction-like, no link or claim), else the origin's host.
+ */
+function withScreenedName(vendor: EnrolledVendor): EnrolledVendor {
+  let safe = false;
+  try {
+    const s = screenVendorText(vendor.displayName, 'displayName');
+    safe = !s.quarantined && s.flags.length === 0 && s.modelText === vendor.displayName && vendor.displayName.length <= 100;
+  } catch {
+    safe = false;
+  }
+  if (safe) return vendor;
+  let host: string;
+  try {
+    host = new URL(vendor.origin).host;
+  } catch {
+    host = vendor.origin.slice(0, 100);
+  }
+  return { ...vendor, displayName: host };
 }
 
 /** A vendor's refusal reason as the agent may see it: screened, link-free, capped; empty when refused or quarantined. */

@@ -234,6 +234,27 @@ describe('refusals at the vendor boundary', () => {
   });
 });
 
+describe('outbound data loss prevention', () => {
+  it('does not send a request for quotes that carries personal data, and says why', async () => {
+    const coop = makeVendor('https://coop.test', 'Green Valley Co-op');
+    let sent = 0;
+    world = makeWorld([coop], {
+      disclosure: {
+        plan: () => ({ allowed: {}, ask: [], denied: [] }),
+        record: () => undefined,
+        scanOutbound: (message) => {
+          if (JSON.stringify(message).includes('Analytical Way')) throw Object.assign(new Error('blocked'), { code: 'ERR_PROFILE_DLP_BLOCKED', status: 422, details: {} });
+        },
+      },
+      transport: { exchange: async () => (sent++, { steward: 'refusal' }) },
+    });
+    const { taskId } = world.engine.createTask({ ...groceryTask, items: [{ description: 'milk to 12 Analytical Way', quantity: 1 }] });
+    expect(await world.engine.requestQuotes(taskId)).toEqual([]);
+    expect(sent).toBe(0);
+    expect(world.progress.some((p) => p.includes('personal data'))).toBe(true);
+  });
+});
+
 describe('payment tokens', () => {
   it('issues a single-use token bound to the order only for an order that will pass, and the order carries it', async () => {
     const coop = makeVendor('https://coop.test', 'Green Valley Co-op', { lines: [['MILK-1L', 'Milk', 1, 189]], deliveryFee: 0 });
