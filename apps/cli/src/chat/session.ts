@@ -135,6 +135,8 @@ export class ChatSession {
   async repl(input: NodeJS.ReadableStream & { isTTY?: boolean }): Promise<void> {
     this.line(this.io.style.dim(REPL_HELP));
     const rl = createInterface({ input, output: this.io.out, terminal: input.isTTY === true, prompt: 'you> ' });
+    // Ctrl-C on a terminal leaves, like Ctrl-D (readline would otherwise only pause the input)
+    rl.on('SIGINT', () => rl.close());
     try {
       rl.prompt();
       for await (const raw of rl) {
