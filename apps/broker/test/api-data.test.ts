@@ -173,6 +173,16 @@ describe('keys and OpenAPI', () => {
     ]) {
       expect(doc.json.paths, path).toHaveProperty([path]);
     }
+    // Every /api route the document names refuses a request without the token, before anything else.
+    const operations = Object.entries(doc.json.paths as Record<string, Record<string, unknown>>)
+      .filter(([path]) => path.startsWith('/api/'))
+      .flatMap(([path, methods]) => Object.keys(methods).map((method) => [method.toUpperCase(), path.replace(/\{[^}]+\}/g, 'x1')] as const));
+    expect(operations.length).toBeGreaterThan(35);
+    for (const [method, url] of operations) {
+      const res = await t.call(method, url, method === 'GET' || method === 'DELETE' ? undefined : {}, { token: null });
+      expect(res.status, `${method} ${url}`).toBe(401);
+      expect(res.json.code).toBe('ERR_AUTH_MISSING');
+    }
     const html = await t.call('GET', '/docs/', undefined, { token: null });
     expect(html.status).toBe(200);
     expect(html.headers['content-type']).toContain('text/html');
