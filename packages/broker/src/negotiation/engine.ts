@@ -1192,18 +1192,8 @@ export class BrokerEngine {
         notes: [`signed \`sponsored: false\`; vendor text: “${sponsorText[0].slice(0, 120)}”`],
       });
     }
-    if (offer.sponsored) {
-      flags.push({
-        kind: 'paid_placement',
-        severity: 'info',
-        summary: `${vendor.displayName} labels this offer as sponsored (a paid placement)`,
-        confidence: 1,
-        vendor: vendor.origin,
-        offerId: offer.offerId,
-        evidence: [],
-        notes: ['signed `sponsored: true` in the offer'],
-      });
-    }
+    // A sponsored label is flagged by the provenance port, with its evidence; it is never stripped
+    // (the view keeps `sponsored`).
     const received: ReceivedOffer = {
       offer,
       offerHash: verified.hash,
