@@ -33,9 +33,19 @@ export class ApprovalBook {
     return this.#clock.now();
   }
 
-  /** Opens an approval for `subject`. Its text is rendered by the broker from `summary`, never from vendor wording. */
+  /**
+   * Opens an approval for `subject`. Its text is rendered by the broker from `summary`, never from
+   * vendor wording. The same subject asked again while its approval still waits gets that approval,
+   * not a second one (THREATS #34: no pile of identical requests to wear the person down).
+   */
   request(input: { taskId?: string; subject: OrderSubject; summary: Approval['summary']; timeoutSeconds: number }): Approval {
     const now = this.#now();
+    const waiting = this.#store.db
+      .prepare(
+        "SELECT * FROM broker_approvals WHERE subject_hash = ? AND task_id IS ? AND status = 'pending' AND expires_at > ? ORDER BY created_at DESC LIMIT 1",
+      )
+      .get(subjectHash(input.subject), input.taskId ?? null, Math.floor(now / 1000)) as ApprovalRow | undefined;
+    if (waiting) return this.#toApproval(waiting);
     const approval = parseStrict(
       Approval,
       {
