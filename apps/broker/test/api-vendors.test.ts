@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBroker } from '../src/index.ts';
 import { startDemoBroker, type DemoBroker } from './helpers/demo-broker.ts';
 import { GROCERY_TASK } from './helpers/task.ts';
 
@@ -145,5 +150,34 @@ describe('provenance API', () => {
     const bad = await t.call('GET', '/api/provenance/vendor');
     expect(bad.status).toBe(400);
     expect(bad.json.code).toBe('ERR_REQUEST_INVALID');
+  });
+});
+
+describe('vendor enrolment outside the demo (SSRF guard)', () => {
+  it('refuses to fetch a vendor on a loopback or private address, so the API cannot probe your network', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'steward-api-ssrf-'));
+    const broker = await startBroker({ STEWARD_DATA_DIR: dir, STEWARD_PORT: '0' }, new Writable({ write: (_c, _e, cb) => cb() }), { demo: false, web: false });
+    try {
+      const demoOrigin = t.broker.demo!.vendors[0]!.origin;
+      const cases = [
+        // Plain http is refused outright off the demo; https to a private address is refused by address.
+        [demoOrigin, 'ERR_FETCH_SCHEME_REFUSED'],
+        ['https://127.0.0.1:9', 'ERR_FETCH_ADDRESS_REFUSED'],
+        ['https://10.0.0.1', 'ERR_FETCH_ADDRESS_REFUSED'],
+        ['https://169.254.169.254', 'ERR_FETCH_ADDRESS_REFUSED'],
+        ['https://[::1]:8443', 'ERR_FETCH_ADDRESS_REFUSED'],
+      ] as const;
+      for (const [origin, code] of cases) {
+        for (const url of ['/api/vendors', '/api/vendors/confirm']) {
+          const res = await broker.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${broker.token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ origin }) });
+          expect(res.json<{ code: string }>().code, `${url} ${origin}`).toBe(code);
+          expect(res.statusCode, `${url} ${origin}`).toBeGreaterThanOrEqual(400);
+        }
+      }
+      expect(broker.steward.vendors.list()).toEqual([]);
+    } finally {
+      await broker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
