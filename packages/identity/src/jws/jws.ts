@@ -2,6 +2,7 @@ import { sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import { parseJson } from '@steward/protocol';
 import { IdentityError } from '../errors.ts';
 import { b64uDecode, b64uEncode } from '../internal/b64.ts';
+import { shown } from '../internal/shown.ts';
 import { ALLOWED_JWS_ALGS, type KeyResolver, type SigningKey, type VerificationKey } from '../keys/key-pair.ts';
 
 /** A JOSE protected header as Steward reads it. */
@@ -76,13 +77,13 @@ export function checkHeader(header: Readonly<Record<string, unknown>>, unprotect
   }
   const alg = header.alg;
   if (typeof alg !== 'string' || !ALLOWED_JWS_ALGS.has(alg)) {
-    throw new IdentityError('ERR_JWS_ALG_NOT_ALLOWED', `jws algorithm \`${String(alg)}\` is not allowed (EdDSA, Ed25519 or ES256 only)`, {
-      details: { alg: String(alg) },
+    throw new IdentityError('ERR_JWS_ALG_NOT_ALLOWED', `jws algorithm \`${shown(alg)}\` is not allowed (EdDSA, Ed25519 or ES256 only)`, {
+      details: { alg: shown(alg) },
     });
   }
   if ('crit' in header) {
     const crit = header.crit;
-    const names = Array.isArray(crit) ? crit.map(String) : [String(crit)];
+    const names = (Array.isArray(crit) ? crit.map(String) : [String(crit)]).slice(0, 10).map((n) => shown(n));
     const unknown = names.filter((n) => !UNDERSTOOD_CRIT.has(n));
     if (!Array.isArray(crit) || crit.length === 0 || unknown.length > 0) {
       throw new IdentityError('ERR_JWS_CRIT_UNSUPPORTED', `jws header marks \`${unknown.join(', ') || 'crit'}\` critical, which is not understood`, {
@@ -213,8 +214,8 @@ export function verifyCompact(token: unknown, options: VerifyCompactOptions): Ve
   const [h, p, s] = splitCompact(token, options.maxBytes);
   const header = decodeProtectedHeader(h);
   if (options.typ !== undefined && header.typ !== options.typ) {
-    throw new IdentityError('ERR_JWS_TYP_MISMATCH', `jws \`typ\` is \`${String(header.typ)}\`, expected \`${options.typ}\``, {
-      details: { typ: String(header.typ), expected: options.typ },
+    throw new IdentityError('ERR_JWS_TYP_MISMATCH', `jws \`typ\` is \`${shown(header.typ)}\`, expected \`${options.typ}\``, {
+      details: { typ: shown(header.typ), expected: options.typ },
     });
   }
   const key = resolveTrustedKey(header, options);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isStewardError, parseJson, systemClock, type Clock, type SchemaIssue } from '@steward/protocol';
 import { IdentityError } from '../errors.ts';
+import { shown } from '../internal/shown.ts';
 import { verifyCompact, type JwsHeader } from '../jws/jws.ts';
 import type { KeyResolver, VerificationKey } from '../keys/key-pair.ts';
 import type { ReplayStore } from '../replay/replay-store.ts';
@@ -92,12 +93,12 @@ export function verifyClaims<T extends SignedMessageType>(
   const c = claims as Record<string, unknown>;
   // Claims first, with their own codes, so an expired or misaddressed message says so plainly.
   if (c.iss !== key.owner) {
-    throw new IdentityError('ERR_MESSAGE_ISSUER_MISMATCH', `message \`iss\` \`${String(c.iss)}\` is not the owner of key \`${key.kid}\` (\`${key.owner}\`)`, {
+    throw new IdentityError('ERR_MESSAGE_ISSUER_MISMATCH', `message \`iss\` \`${shown(c.iss)}\` is not the owner of key \`${key.kid}\` (\`${key.owner}\`)`, {
       details: { claim: 'iss', kid: key.kid, owner: key.owner },
     });
   }
   if (c.aud !== options.audience) {
-    throw new IdentityError('ERR_MESSAGE_AUDIENCE_MISMATCH', `message \`aud\` \`${String(c.aud)}\` is not \`${options.audience}\``, {
+    throw new IdentityError('ERR_MESSAGE_AUDIENCE_MISMATCH', `message \`aud\` \`${shown(c.aud)}\` is not \`${options.audience}\``, {
       details: { claim: 'aud', expected: options.audience },
     });
   }
@@ -113,13 +114,13 @@ export function verifyClaims<T extends SignedMessageType>(
   }
   if (type === 'offer' && c.vendor !== key.owner) {
     // An offer names the vendor it binds the buyer to; it must be the signer's own origin.
-    throw new IdentityError('ERR_MESSAGE_ISSUER_MISMATCH', `offer \`vendor\` \`${String(c.vendor)}\` is not the signer \`${key.owner}\``, {
+    throw new IdentityError('ERR_MESSAGE_ISSUER_MISMATCH', `offer \`vendor\` \`${shown(c.vendor)}\` is not the signer \`${key.owner}\``, {
       details: { claim: 'vendor', kid: key.kid, owner: key.owner },
     });
   }
   const parsed = MESSAGE_SCHEMAS[type].safeParse(claims);
   if (!parsed.success) {
-    const issues: SchemaIssue[] = parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
+    const issues: SchemaIssue[] = parsed.error.issues.slice(0, 20).map((i) => ({ path: shown(i.path.map(String).join('.') || '(root)'), message: shown(i.message, 160) }));
     const first = issues[0];
     throw new IdentityError('ERR_MESSAGE_PAYLOAD_INVALID', `${type} payload is invalid${first ? `: ${first.path}: ${first.message}` : ''}`, {
       details: { type, paths: issues.map((i) => i.path) },
