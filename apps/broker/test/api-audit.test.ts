@@ -137,6 +137,9 @@ describe('proofs', () => {
     const beyond = await t.call('GET', '/api/audit/consistency?from=1&to=99999999');
     expect(beyond.status).toBe(404);
     expect(beyond.json.code).toBe('ERR_AUDIT_INDEX_OUT_OF_RANGE');
+    const empty = await t.call<{ proof: string[] }>('GET', '/api/audit/consistency?from=0&to=3');
+    expect(empty.status).toBe(200);
+    expect(empty.json.proof).toEqual([]);
     const missing = await t.call('GET', '/api/audit/consistency');
     expect(missing.status).toBe(400);
   });

@@ -79,10 +79,11 @@ export function auditFeature(steward: Steward): FastifyPluginAsync {
         log.flush();
         const to = request.query.to ?? log.size;
         const from = request.query.from;
-        if (from < 1 || from > to) {
-          throw new ServerError('ERR_REQUEST_INVALID', `\`from\` must be between 1 and \`to\` (${to}), got ${from}`, { details: { from, to } });
+        if (from > to) {
+          throw new ServerError('ERR_REQUEST_INVALID', `\`from\` must not be beyond \`to\` (${to}), got ${from}`, { details: { from, to } });
         }
-        const proof = log.consistencyProof(from, to);
+        // Every tree extends the empty one: the proof from size 0 is empty (RFC 9162 §2.1.4).
+        const proof = from === 0 ? [] : log.consistencyProof(from, to);
         return { from, to, fromRoot: log.rootAt(from).toString('base64'), toRoot: log.rootAt(to).toString('base64'), proof };
       },
     );
