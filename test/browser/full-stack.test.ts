@@ -105,6 +105,8 @@ describe('the web app on the full stack (broker + demo vendors + offline agent)'
     expect(await page.getByRole('button', { name: 'Apply' }).isDisabled()).toBe(true);
     await editor.fill(original.replace(/limit: (\d+)\.00 USD/, (_m, n: string) => `limit: ${Number(n) - 1}.00 USD`));
     await expect.poll(() => page.getByTestId('validation').textContent()).toBe('The policy is valid.');
+    await page.getByRole('button', { name: "Run the policy's tests" }).click();
+    await page.getByRole('heading', { name: /Tests: \d+ passed, 0 failed/ }).waitFor();
     await page.getByRole('button', { name: 'Dry run against recent decisions' }).click();
     await page.getByLabel('Changes to the policy text').waitFor();
     await page.getByLabel('What changed and why (kept in the history)').fill('one dollar less');

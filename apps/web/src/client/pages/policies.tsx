@@ -16,12 +16,12 @@ type Validation = { ok: true } | { ok: false; issues: Issue[] };
 interface TestReport {
   passed: number;
   failed: number;
-  results: { name: string; ok: boolean; expected: unknown; actual: unknown }[];
+  results: { name: string; ok: boolean; expected: unknown; actual: unknown; failures?: string[] }[];
   uncovered: string[];
 }
 interface DryRun {
   compared: number;
-  changed: { at: string; summary: string; before: unknown; after: unknown; reasons: unknown[] }[];
+  changed: { at: string; summary: string; before: unknown; after: unknown; reasons: unknown[]; direction?: string }[];
 }
 interface Active {
   version: string;
@@ -374,7 +374,7 @@ export function PoliciesPage() {
                       ✗ {r.name}
                       <span class="muted">
                         {' '}
-                        — expected {JSON.stringify(r.expected)}, got {JSON.stringify(r.actual)}
+                        — {r.failures && r.failures.length > 0 ? r.failures.join('; ') : `expected ${JSON.stringify(r.expected)}, got ${JSON.stringify(r.actual)}`}
                       </span>
                     </li>
                   ))}
@@ -419,7 +419,10 @@ export function PoliciesPage() {
                         <td>{formatTime(c.at)}</td>
                         <td>{c.summary}</td>
                         <td>{typeof c.before === 'string' ? c.before : JSON.stringify(c.before)}</td>
-                        <td>{typeof c.after === 'string' ? c.after : JSON.stringify(c.after)}</td>
+                        <td>
+                          {typeof c.after === 'string' ? c.after : JSON.stringify(c.after)}
+                          {c.direction && <span class={c.direction === 'looser' ? 'warn small' : 'muted small'}> ({c.direction.replace(/-/g, ' ')})</span>}
+                        </td>
                         <td>{c.reasons.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('; ')}</td>
                       </tr>
                     ))}
