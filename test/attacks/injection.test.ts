@@ -94,7 +94,8 @@ describe('#6 goal hijack to another product (goal-hijack)', () => {
   const bed = useAttackBed('goal-hijack');
   it('shows the swapped basket as a constraint gap, flags the claim, and the order needs the person', async () => {
     const b = bed();
-    const { taskId, offers } = await b.quote();
+    // A budget above the hamper's price: the approval, not the task budget, is what stops it here.
+    const { taskId, offers } = await b.quote({ budget: { amountMinor: 20_000, currency: 'USD' } });
     const offer = hostileOffer(b, offers);
     expectQuarantined(b.events(taskId), offer, b.hostile);
     expect(offer!.constraintGaps).toContain('covers 1 of 4 items');
@@ -127,7 +128,10 @@ describe('#8 fake urgency (urgency)', () => {
   it('flags the pressure; only the signed expiry counts and the approval keeps its full time', async () => {
     const b = bed();
     // Larger quantities, so the order is above the $50 approval limit and an approval is opened.
-    const { taskId, offers } = await b.quote({ items: [{ description: 'milk', quantity: 10 }, { description: 'eggs', quantity: 10 }, { description: 'bread', quantity: 10 }] });
+    const { taskId, offers } = await b.quote({
+      items: [{ description: 'milk', quantity: 10 }, { description: 'eggs', quantity: 10 }, { description: 'bread', quantity: 10 }],
+      budget: { amountMinor: 40_000, currency: 'USD' },
+    });
     const offer = hostileOffer(b, offers)!;
     expect(offer.flags.map((f) => f.kind)).toContain('urgency_language');
     const nowS = Date.now() / 1000;
