@@ -71,6 +71,9 @@ describe('grocery task end to end', () => {
     const quick = offers.find((o) => o.vendor.displayName.includes('QuickBasket'));
     expect(quick, `offers: ${[...vendors].join(', ')}`).toBeDefined();
     expect(quick!.flags.map((f) => f.kind), JSON.stringify(quick!.flags, null, 1)).toContain('undisclosed_affiliation');
+    // No false alarms on the honest shops: the co-op carries no conflict or staleness flag.
+    const coop = offers.find((o) => o.vendor.displayName.includes("Co-op"));
+    expect(coop?.flags ?? [], JSON.stringify(coop?.flags)).toEqual([]);
     for (const o of offers) expect(o.vendor.verified).toBe(true);
 
     const unflagged = offers.filter((o) => !o.flags.some((f) => f.kind === 'undisclosed_affiliation' || f.kind === 'affiliated_counterparty'));

@@ -1,5 +1,5 @@
 import type { BrokerTools, OfferView as AgentOfferView } from '@steward/agent';
-import { formatMoney, type EnrolledVendor, type OfferView } from '@steward/broker';
+import type { EnrolledVendor, OfferView } from '@steward/broker';
 import type { Steward } from './steward.ts';
 
 function vendorView(v: Pick<EnrolledVendor, 'origin' | 'displayName' | 'verified' | 'verificationLevel'>) {
@@ -55,8 +55,6 @@ export function brokerToolsFor(steward: Steward): BrokerTools {
       return { status: 'asked' as const, reasons: [] };
     },
     async placeOrder({ taskId, offerId }) {
-      const overBudget = refuseOverBudget(steward, taskId, offerId);
-      if (overBudget) return overBudget;
       const outcome = await engine.placeOrder(taskId, offerId);
       if (outcome.approval) steward.hub.publish({ type: 'approval', taskId, data: { approval: outcome.approval } });
       return {
@@ -67,33 +65,4 @@ export function brokerToolsFor(steward: Steward): BrokerTools {
       };
     },
   };
-}
-
-/**
- * The agent's orders are held to the task's budget. The model never sees the budget (THREATS #35),
- * so only the broker can enforce it: an offer whose all-in total is above it, or in another
- * currency, is denied here, before any policy check or approval, and the denial is logged. The
- * reason says that the offer is over budget but never by how much, so a model learns nothing of the cap.
- */
-function refuseOverBudget(steward: Steward, taskId: string, offerId: string): { status: 'denied'; reasons: string[] } | undefined {
-  const { budget } = steward.engine.task(taskId).spec;
-  const offer = budget ? steward.engine.offers(taskId).find((o) => o.offerId === offerId) : undefined;
-  if (!budget || !offer) return undefined; // no budget, or an unknown offer: the engine answers as usual
-  const sameCurrency = offer.total.currency === budget.currency;
-  if (sameCurrency && offer.total.amountMinor <= budget.amountMinor) return undefined;
-  const reason = sameCurrency
-    ? `over budget: ${offer.vendor.displayName.slice(0, 100)}'s all-in total of ${formatMoney(offer.total)} is above the budget you set for this task`
-    : `over budget: ${offer.vendor.displayName.slice(0, 100)} prices in ${offer.total.currency}, not the currency of the budget you set for this task`;
-  steward.audit.appendDurably({
-    type: 'decision',
-    at: new Date(steward.clock.now()).toISOString(),
-    actor: 'broker',
-    taskId,
-    vendor: offer.vendor.origin,
-    decision: 'deny',
-    policyVersion: steward.policies.active().entry.version,
-    summary: `order ${formatMoney(offer.total)} at ${offer.vendor.displayName.slice(0, 100)}: deny (above the task's budget of ${formatMoney(budget)})`,
-    data: { offerId, rules: ['task.budget'], reasons: [reason] },
-  });
-  return { status: 'denied', reasons: [reason] };
 }

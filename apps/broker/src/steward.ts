@@ -243,7 +243,9 @@ export class Steward {
 
   /** Adds facts (seed, registry attestations, the person's notes) and refreshes the snapshot. */
   addFacts(json: unknown): void {
-    saveFacts(this.store, factsFromFile(json), { clock: this.clock });
+    // Facts without a retrieval date were retrieved now, by this broker (e.g. registry attestations).
+    const file = typeof json === 'object' && json !== null && !('retrievedAt' in json) ? { ...json, retrievedAt: new Date(this.clock.now()).toISOString() } : json;
+    saveFacts(this.store, factsFromFile(file), { clock: this.clock });
     this.#graph = undefined;
   }
 

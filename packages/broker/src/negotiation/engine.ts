@@ -575,6 +575,30 @@ export class BrokerEngine {
         `${vendor.displayName} is ${vendor.status === 'active' ? 'revoked' : vendor.status}; confirm or re-enrol it first`,
       ]);
     }
+    const budget = task.spec.budget;
+    if (budget && (offer.total.currency !== budget.currency || offer.total.amountMinor > budget.amountMinor)) {
+      // The task's budget is the person's own limit for it, and the negotiating model never sees it
+      // (THREATS #35), so the broker holds every order to it. The reason never says by how much.
+      const reason =
+        offer.total.currency === budget.currency
+          ? `over budget: ${vendor.displayName}'s all-in total of ${formatMoney(offer.total)} is above the budget you set for this task`
+          : `over budget: ${vendor.displayName} prices in ${offer.total.currency}, not the currency of the budget you set for this task`;
+      this.#audit(
+        {
+          type: 'decision',
+          taskId,
+          actor: 'broker',
+          vendor: vendor.origin,
+          decision: 'deny',
+          policyVersion: this.#o.policy().version,
+          summary: `order ${formatMoney(offer.total)} at ${vendor.displayName}: deny (above the task's budget of ${formatMoney(budget)})`,
+          data: { offerId, rules: ['task.budget'], reasons: [reason] },
+        },
+        { durable: true },
+      );
+      this.#setTaskStatus(taskId, 'denied', reason);
+      return { status: 'denied', reasons: [reason], remedies: ['raise the task\'s budget, or counter-offer for a lower all-in total'] };
+    }
     if (offer.payee.payoutId !== vendor.payoutId) {
       // THREATS #37: the payee must be the registered payout identity.
       return this.#deniedOutcome(taskId, vendor, [

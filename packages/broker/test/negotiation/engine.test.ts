@@ -234,6 +234,22 @@ describe('refusals at the vendor boundary', () => {
   });
 });
 
+describe("the task's budget", () => {
+  it('denies an order above the budget before any approval, logs it, and never names the cap in the reason', async () => {
+    const coop = makeVendor('https://coop.test', 'Green Valley Co-op');
+    world = makeWorld([coop]);
+    const { taskId } = world.engine.createTask({ ...groceryTask, budget: usd(2000) });
+    const [offer] = await world.engine.requestQuotes(taskId);
+    const outcome = await world.engine.placeOrder(taskId, offer!.offerId);
+    expect(outcome.status).toBe('denied');
+    expect(outcome.approval).toBeUndefined();
+    expect(outcome.reasons.join(' ')).toContain('over budget');
+    expect(outcome.reasons.join(' ')).not.toContain('$20.00');
+    expect(world.audit.some((e) => e.type === 'decision' && (e.data?.rules as string[] | undefined)?.includes('task.budget'))).toBe(true);
+    expect(world.store.db.prepare('SELECT COUNT(*) AS n FROM broker_approvals').get()).toEqual({ n: 0 });
+  });
+});
+
 describe('outbound data loss prevention', () => {
   it('does not send a request for quotes that carries personal data, and says why', async () => {
     const coop = makeVendor('https://coop.test', 'Green Valley Co-op');
