@@ -85,7 +85,14 @@ export function vendorFetch(vendor: EnrolledVendor, options: A2aTransportOptions
           clearTimeout(timer);
           const responseHeaders = new Headers();
           for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') responseHeaders.set(k, v);
-          resolve(new Response(Buffer.concat(chunks), { status, headers: responseHeaders }));
+          // A status the Response class refuses (204, 999, …) must be a refusal, not an uncaught throw in this listener.
+          let response: Response;
+          try {
+            response = new Response(Buffer.concat(chunks), { status, headers: responseHeaders });
+          } catch {
+            return fail(new ServerError('ERR_REQUEST_INVALID', `\`${vendor.origin}\` answered with status ${status}, which is not an A2A answer`));
+          }
+          resolve(response);
         });
         res.on('error', fail);
       });
@@ -151,11 +158,12 @@ export class A2aVendorTransport implements VendorTransport {
  * a second order or its own tool definitions (THREATS #18, #39).
  */
 export function readReply(result: unknown): VendorReply {
-  if (typeof result !== 'object' || result === null) return { steward: 'refusal', reason: 'bad_request: the vendor answered with no message' };
+  if (typeof result !== 'object' || result === null) return { steward: 'refusal', reason: 'bad_request: the vendor answered with no message', malformed: 'no message' };
   const r = result as { parts?: unknown[]; status?: { message?: { parts?: unknown[] } }; artifacts?: Array<{ parts?: unknown[] }> };
   const parts = r.parts ?? r.status?.message?.parts ?? r.artifacts?.flatMap((a) => a.parts ?? []) ?? [];
   if (parts.length !== 1) {
-    return { steward: 'refusal', reason: `bad_request: the vendor answered with ${parts.length} parts; exactly one Steward data part is accepted` };
+    const what = `${parts.length} parts; exactly one Steward data part is accepted`;
+    return { steward: 'refusal', reason: `bad_request: the vendor answered with ${what}`, malformed: what };
   }
   const p = parts[0];
   const content = (p as { content?: { $case?: string; value?: unknown } }).content;
@@ -171,5 +179,5 @@ export function readReply(result: unknown): VendorReply {
       };
     }
   }
-  return { steward: 'refusal', reason: 'bad_request: the vendor answered without a well-formed Steward data part' };
+  return { steward: 'refusal', reason: 'bad_request: the vendor answered without a well-formed Steward data part', malformed: 'no well-formed Steward data part (unknown keys or wrong types)' };
 }
