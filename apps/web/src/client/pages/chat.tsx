@@ -186,7 +186,7 @@ export function ChatPage() {
   const send = async (e: Event): Promise<void> => {
     e.preventDefault();
     const t = text.trim();
-    if (!t) return;
+    if (!t || busy) return;
     setBusy(true);
     setError(null);
     add({ kind: 'person', text: t });
