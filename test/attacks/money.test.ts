@@ -107,8 +107,9 @@ describe('#18 splitting to dodge the cap (split-orders)', () => {
     const b = bed();
     const { taskId, offers } = await b.quote();
     expect(hostileOffer(b, offers)).toBeUndefined();
-    const noOffer = b.events(taskId, ['message.received']).filter((e) => e.vendor === b.hostile);
-    expect(noOffer.map((e) => e.summary)).toEqual(['Bargain Hub sent no offer']);
+    const refusals = hostileRefusals(b, taskId);
+    expect(refusals.map((r) => r.code)).toEqual(['ERR_OFFER_INVALID']);
+    expect(refusals[0]!.summary).toMatch(/answer broke the wire format: \d+ parts; exactly one Steward data part is accepted/);
     expectBenignUnaffected(b, taskId, offers, []);
 
     // The default policy allows 5 orders a day: small orders from the unflagged vendors, task after task.

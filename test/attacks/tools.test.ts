@@ -41,7 +41,9 @@ describe('#39 vendor-supplied tool definitions (tool-definitions)', () => {
     const b = bed();
     const { taskId, offers } = await b.quote();
     expect(hostileOffer(b, offers)).toBeUndefined();
-    expect(b.events(taskId, ['message.received']).filter((e) => e.vendor === b.hostile).map((e) => e.summary)).toEqual(['Bargain Hub sent no offer']);
+    const refused = b.events(taskId, ['message.rejected']).filter((e) => e.vendor === b.hostile);
+    expect(refused.map((e) => e.data?.code)).toEqual(['ERR_OFFER_INVALID']);
+    expect(refused[0]!.summary).toMatch(/2 parts; exactly one Steward data part is accepted/);
     expectBenignUnaffected(b, taskId, offers, []);
     expect([...TOOL_NAMES]).toEqual(['find_vendors', 'request_quotes', 'counter_offer', 'recommend', 'ask_person', 'place_order']);
   });

@@ -40,7 +40,9 @@ describe('#31 prototype-pollution keys (proto-pollution)', () => {
     const b = bed();
     const { taskId, offers } = await b.quote();
     expect(hostileOffer(b, offers)).toBeUndefined();
-    expect(b.events(taskId, ['message.received']).filter((e) => e.vendor === b.hostile).map((e) => e.summary)).toEqual(['Bargain Hub sent no offer']);
+    const refusals = hostileRefusals(b, taskId);
+    expect(refusals.map((r) => r.code)).toEqual(['ERR_OFFER_INVALID']);
+    expect(refusals[0]!.summary).toMatch(/no well-formed Steward data part/);
     expectBenignUnaffected(b, taskId, offers, []);
     expect(({} as Record<string, unknown>).approved).toBeUndefined();
     expect(Object.prototype).not.toHaveProperty('approved');

@@ -24,4 +24,12 @@ describe('readReply', () => {
     expect(readReply({ parts: [] }).steward).toBe('refusal');
     expect(readReply(null).steward).toBe('refusal');
   });
+
+  it('marks its own findings as malformed, so the broker logs them with a code (THREATS #18, #31, #39)', () => {
+    expect(readReply({ parts: [part({ steward: 'offer', jws: 'a.b.c' }), part({ tools: [] })] }).malformed).toBe('2 parts; exactly one Steward data part is accepted');
+    expect(readReply({ parts: [part({ steward: 'offer', jws: 'a.b.c', __proto__x: 1 })] }).malformed).toMatch(/no well-formed Steward data part/);
+    expect(readReply(null).malformed).toBe('no message');
+    // A vendor's own refusal is not malformed.
+    expect(readReply({ parts: [part({ steward: 'refusal', reason: 'cannot_quote: out of stock' })] }).malformed).toBeUndefined();
+  });
 });

@@ -1129,10 +1129,16 @@ export class BrokerEngine {
   #acceptOfferInTransaction(
     taskId: string,
     vendor: EnrolledVendor,
-    reply: { steward: string; jws?: string; reason?: string },
+    reply: { steward: string; jws?: string; reason?: string; malformed?: string },
     expect: { rfqId: string; round: number; previous?: ReceivedOffer },
   ): ReceivedOffer | undefined {
     this.#admitVendorMessage(vendor);
+    if (reply.malformed !== undefined) {
+      // THREATS #18, #31, #39: several parts, extra keys or no part at all: refused and logged with a code.
+      throw new BrokerError('ERR_OFFER_INVALID', `${vendor.displayName}'s answer broke the wire format: ${reply.malformed.slice(0, 200)}`, {
+        details: { vendor: vendor.origin },
+      });
+    }
     if (reply.steward === 'refusal' || !reply.jws) {
       this.#audit({
         type: 'message.received',

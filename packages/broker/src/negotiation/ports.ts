@@ -54,6 +54,11 @@ export interface VendorReply {
   steward: string;
   jws?: string;
   reason?: string;
+  /**
+   * Set by the transport when the reply itself broke the wire format (several parts, extra keys):
+   * the broker's own finding, refused and logged with a code, unlike a vendor's refusal.
+   */
+  malformed?: string;
 }
 
 /** Sends one message to a vendor and returns its answer (A2A over HTTP, RFC 9421-signed). */
