@@ -83,7 +83,10 @@ function ProvenanceBar(props: { status: StatusView | 'unavailable' | null }) {
         .{' '}
         <a href={href('vendors', { agent: '1' })}>Ownership graph</a>
       </p>
-      <p class="small">{s.agent.disclosure}</p>
+      <details class="small" open={!matchMedia('(max-width: 720px)').matches}>
+        <summary>What this means for you</summary>
+        {s.agent.disclosure}
+      </details>
       <p class="small">
         <span class={s.mode === 'model' ? 'badge' : 'badge badge-offline'}>
           {s.mode === 'model' ? `A language model is answering: ${s.model ?? 'unnamed model'}` : 'Offline rules mode: no language model is answering'}
