@@ -191,6 +191,8 @@ export class BrokerEngine {
   readonly #o: Required<Pick<BrokerEngineOptions, 'collectionWindowMs' | 'maxRounds' | 'maxVendors'>> &
     BrokerEngineOptions;
   readonly #clock: Clock;
+  /** The directory as given, with the vendors' own display names (provenance reads those). */
+  readonly #carded: VendorDirectory;
 
   constructor(options: BrokerEngineOptions) {
     this.#clock = options.clock ?? systemClock;
@@ -205,6 +207,7 @@ export class BrokerEngine {
       },
     };
     this.#o = { collectionWindowMs: 2000, maxRounds: 2, maxVendors: 6, ...options, vendors };
+    this.#carded = directory;
     this.approvals = new ApprovalBook(options.store, this.#clock);
   }
 
@@ -372,7 +375,7 @@ export class BrokerEngine {
     await Promise.race([Promise.allSettled(asks), window]);
     closed = true;
     controller.abort();
-    const flags = this.#o.provenance.flagOffers({ vendors, offers: arrived, asOf: this.#iso() });
+    const flags = this.#o.provenance.flagOffers({ vendors: this.#asCarded(vendors), offers: arrived, asOf: this.#iso() });
     this.#attachFlags(taskId, arrived, flags);
     this.#setTaskStatus(taskId, 'quoted');
     this.#progress({
@@ -466,7 +469,7 @@ export class BrokerEngine {
       );
       const all = this.#openOffers(taskId);
       const flags = this.#o.provenance.flagOffers({
-        vendors: this.#vendorsOf(all),
+        vendors: this.#asCarded(this.#vendorsOf(all)),
         offers: all,
         asOf: this.#iso(),
       });
@@ -493,7 +496,7 @@ export class BrokerEngine {
     const offers = this.#openOffers(taskId);
     const pick = this.#openOfferById(taskId, offerId);
     const flags = this.#o.provenance.checkPick({
-      vendors: this.#vendorsOf(offers),
+      vendors: this.#asCarded(this.#vendorsOf(offers)),
       offers,
       pickOfferHash: pick.offerHash,
       task: task.spec,
@@ -1484,6 +1487,14 @@ export class BrokerEngine {
     return [...new Set(offers.map((o) => o.offer.vendor))]
       .map((origin) => this.#o.vendors.get(origin))
       .filter((v): v is EnrolledVendor => v !== undefined);
+  }
+
+  /**
+   * The vendors as their cards name them, for provenance only: look-alike detection must see the
+   * raw display name (a name shown as its host still has to raise `confusable_name`).
+   */
+  #asCarded(vendors: readonly EnrolledVendor[]): EnrolledVendor[] {
+    return vendors.map((v) => this.#carded.get(v.origin) ?? v);
   }
 
   #vendor(origin: string): EnrolledVendor {

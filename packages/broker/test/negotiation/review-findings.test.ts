@@ -75,4 +75,29 @@ describe('security review findings', () => {
     const outcome = await world.engine.placeOrder(taskId, bossyOffer.offerId);
     expect(JSON.stringify(outcome)).not.toMatch(/must approve/i);
   });
+
+  it('look-alike detection still sees the raw card name of a vendor shown by its host (THREATS #23)', async () => {
+    const fullwidth = makeVendor('https://lookalike.test', '\uFF27reen Valley Co-op', { lines: [['MILK-1L', 'Milk', 1, 189]], deliveryFee: 0 });
+    const honest = makeVendor('https://coop.test', 'Green Valley Co-op', { lines: [['MILK-1L', 'Milk', 1, 209]], deliveryFee: 0 });
+    const seen: string[] = [];
+    world = makeWorld([fullwidth, honest], {
+      provenance: {
+        flagOffers: ({ vendors }) => {
+          seen.push(...vendors.map((v) => v.displayName));
+          return [];
+        },
+        checkPick: ({ vendors }) => {
+          seen.push(...vendors.map((v) => v.displayName));
+          return [];
+        },
+        isAffiliated: () => false,
+      },
+    });
+    const { taskId } = world.engine.createTask({ ...groceryTask, items: [{ description: 'milk', quantity: 1 }] });
+    const offers = await world.engine.requestQuotes(taskId);
+    expect(offers.map((o) => o.vendor.displayName).sort()).toEqual(['Green Valley Co-op', 'lookalike.test']);
+    world.engine.recommend(taskId, offers[0]!.offerId);
+    expect(seen).toContain('\uFF27reen Valley Co-op');
+    expect(seen).not.toContain('lookalike.test');
+  });
 });
