@@ -36,7 +36,8 @@ export interface OpenAuditLogOptions {
   previousKeys?: readonly NoteVerifier[];
   /**
    * Told when an automatic checkpoint fails (for example `ERR_AUDIT_CHECKPOINT_INCONSISTENT`: an
-   * alarm). Appends are not failed by it. Default: a process warning.
+   * alarm), or the idle search indexing does (a text query retries it). Appends are not failed by
+   * it. Default: a process warning.
    */
   onCheckpointError?: (error: unknown) => void;
   /** Group commit: flush when this many events wait (default 1024) or after this delay (default 2 ms). */
@@ -135,6 +136,10 @@ interface StateRow {
 
 const DEFAULT_BATCH = 1024;
 const DEFAULT_DELAY_MS = 2;
+/** Events indexed for search per transaction: large batches make few, large FTS5 segments. */
+const SEARCH_CHUNK = 4096;
+/** How long after an append the idle search indexing runs. */
+const SEARCH_IDLE_MS = 100;
 
 function b64u(b: Uint8Array): string {
   return Buffer.from(b).toString('base64url');
@@ -161,6 +166,7 @@ export class AuditLog {
   #queue: Pending[] = [];
   #timer: NodeJS.Timeout | undefined;
   #checkpointTimer: NodeJS.Timeout | undefined;
+  #indexTimer: NodeJS.Timeout | undefined;
   #closed = false;
   readonly #nodeSource: NodeSource;
   readonly #stmts: ReturnType<typeof prepareStatements>;
@@ -566,6 +572,7 @@ export class AuditLog {
   /** Finds events by time, vendor, task, type, decision, flag and text, a page at a time. */
   query(q: AuditQuery = {}): QueryPage {
     const { sql, params, limit, order, filterKey } = buildQuery(q);
+    if (q.text !== undefined) this.indexSearch();
     const rows = this.store.db.prepare(sql).all(...params) as EntryRow[];
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
@@ -582,6 +589,7 @@ export class AuditLog {
     this.#flushQueue();
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
+    if (this.#indexTimer) clearTimeout(this.#indexTimer);
     if (this.#checkpointTimer) clearInterval(this.#checkpointTimer);
   }
 
@@ -619,7 +627,6 @@ export class AuditLog {
       root = this.store.durably(() => {
         const leaves: unknown[][] = [];
         const nodes: unknown[][] = [];
-        const search: unknown[][] = [];
         for (const item of batch) {
           const index = next.size;
           const done: CompletedNode[] = next.append(hashLeafOf(item.bytes));
@@ -635,8 +642,6 @@ export class AuditLog {
           ]);
           for (const n of done) nodes.push([n.level, n.index, n.hash]);
           for (const f of new Set(e.flags ?? [])) s.insertFlag.run(f, index);
-          const st = searchText(e);
-          search.push([index, st.summary, st.reasons]);
           if (item.payload) s.insertPayload.run(index, item.payload.salt, item.payload.text);
           receipts.push({
             index,
@@ -646,7 +651,6 @@ export class AuditLog {
         }
         this.#bulk.leaves.run(leaves);
         this.#bulk.nodes.run(nodes);
-        this.#bulk.search.run(search);
         extra?.();
         const r = next.root();
         s.updateState.run(next.size, r, Buffer.concat(next.hashes));
@@ -668,7 +672,66 @@ export class AuditLog {
     this.#frontier = next;
     this.#root = root;
     batch.forEach((item, i) => item.resolve(receipts[i]!));
-    if (batch.length > 0) this.#maybeCheckpoint();
+    if (batch.length > 0) {
+      this.#maybeCheckpoint();
+      this.#scheduleIndexing();
+    }
+  }
+
+  /**
+   * Brings the full-text index up to date with the log, in bulk transactions of
+   * {@link SEARCH_CHUNK} events; returns how many events it indexed. A text query calls it first,
+   * so a search never misses an appended event; between appends it runs on an idle timer.
+   */
+  indexSearch(max = Number.POSITIVE_INFINITY): number {
+    let done = 0;
+    while (done < max) {
+      const n = this.store.transaction(() => {
+        const from = this.#stmts.searchIndexed.get() as number;
+        const rows = this.#stmts.leavesFrom.all(from, Math.min(SEARCH_CHUNK, max - done)) as [number, Buffer][];
+        if (rows.length === 0) return 0;
+        const search: unknown[][] = [];
+        let next = from;
+        for (const [idx, bytes] of rows) {
+          // INVARIANT: the index covers exactly the leaves [0, indexed), each once.
+          if (idx !== next) {
+            throw new AuditError('ERR_AUDIT_STATE_CORRUPT', `event ${next} is missing; run \`steward audit verify\``, {
+              details: { index: next },
+            });
+          }
+          const st = searchText(JSON.parse(bytes.toString('utf8')) as AuditEvent);
+          search.push([idx, st.summary, st.reasons]);
+          next++;
+        }
+        this.#bulk.search.run(search);
+        this.#stmts.setSearchIndexed.run(next);
+        return rows.length;
+      });
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  /** Events appended but not yet in the full-text index. */
+  get searchBacklog(): number {
+    return this.size - (this.#stmts.searchIndexed.get() as number);
+  }
+
+  #scheduleIndexing(): void {
+    if (this.#indexTimer || this.#closed) return;
+    this.#indexTimer = setTimeout(() => {
+      this.#indexTimer = undefined;
+      if (this.#closed || !this.store.open) return;
+      try {
+        this.indexSearch(SEARCH_CHUNK);
+        if (this.searchBacklog > 0) this.#scheduleIndexing();
+      } catch (error) {
+        // A text query retries (and reports) the same work; nothing is lost by waiting.
+        this.#onCheckpointError(error);
+      }
+    }, SEARCH_IDLE_MS);
+    this.#indexTimer.unref();
   }
 
   #recordLoss(batch: Pending[], cause: unknown): void {
@@ -923,6 +986,9 @@ function prepareStatements(db: Store['db']) {
     ),
     updateState: db.prepare('UPDATE audit_state SET size = ?, root = ?, frontier = ? WHERE id = 1'),
     maxIdx: db.prepare('SELECT max(idx) FROM audit_leaves').pluck(),
+    searchIndexed: db.prepare('SELECT indexed FROM audit_search_state WHERE id = 1').pluck(),
+    setSearchIndexed: db.prepare('UPDATE audit_search_state SET indexed = ? WHERE id = 1'),
+    leavesFrom: db.prepare('SELECT idx, event FROM audit_leaves WHERE idx >= ? ORDER BY idx LIMIT ?').raw(),
     insertFlag: db.prepare('INSERT OR IGNORE INTO audit_flags (flag, idx) VALUES (?, ?)'),
     insertPayload: db.prepare('INSERT INTO audit_payloads (idx, salt, payload) VALUES (?, ?, ?)'),
     node: db.prepare('SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?').pluck(),

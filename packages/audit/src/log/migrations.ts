@@ -5,7 +5,8 @@ import type { Migration } from '@steward/store';
  * copies of a few fields for filtering; `audit_nodes` every complete subtree hash (level 0 = leaf
  * hashes); `audit_state` the tree size, root and frontier so a restart needs no rescan;
  * `audit_payloads` the erasable personal payloads and their salts; `audit_checkpoints` every
- * signed checkpoint; `audit_search` a contentless FTS5 index over summaries and reasons.
+ * signed checkpoint; `audit_search` a contentless FTS5 index over summaries and reasons, filled
+ * behind the appends up to the watermark in `audit_search_state`.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -58,6 +59,20 @@ CREATE TABLE audit_checkpoints (
   signed_at TEXT NOT NULL
 ) STRICT;
 CREATE VIRTUAL TABLE audit_search USING fts5 (summary, reasons, content = '', tokenize = 'unicode61');
+`,
+  },
+  {
+    version: 2,
+    name: 'search-index-watermark',
+    // The search index is filled in bulk behind the appends (and always caught up before a text
+    // query) instead of inside every group commit. `indexed` counts the leaves [0, indexed) that
+    // are in `audit_search`; logs written before this migration were indexed at append time.
+    up: `
+CREATE TABLE audit_search_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  indexed INTEGER NOT NULL
+) STRICT;
+INSERT INTO audit_search_state (id, indexed) SELECT 1, coalesce(max(idx) + 1, 0) FROM audit_leaves;
 `,
   },
 ];

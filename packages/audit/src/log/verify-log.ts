@@ -120,14 +120,21 @@ export function verifyLog(store: Store, options: VerifyLogOptions = {}): VerifyR
   db.pragma('cache_size = -2000');
   // Rows are read a page at a time with range queries: one crossing into SQLite per page, and
   // memory bounded by the page size whatever the log's size.
-  const leafPage = db.prepare('SELECT idx, event FROM audit_leaves WHERE idx > ? ORDER BY idx LIMIT ?').raw();
+  // Each leaf comes with its stored leaf hash (level 0) in one range query; the higher levels are
+  // read level by level, each in idx order as the recomputation completes them.
+  const leafPage = db
+    .prepare(
+      `SELECT l.idx, l.event, n.hash FROM audit_leaves l LEFT JOIN audit_nodes n ON n.level = 0 AND n.idx = l.idx
+       WHERE l.idx > ? ORDER BY l.idx LIMIT ?`,
+    )
+    .raw();
   const nodePage = db
     .prepare('SELECT idx, hash FROM audit_nodes WHERE level = ? AND idx > ? ORDER BY idx LIMIT ?')
     .raw();
-  const levels: Paged[] = [];
-  const levelIter = (level: number): Paged =>
+  const levels: Paged<[number, Buffer]>[] = [];
+  const levelIter = (level: number): Paged<[number, Buffer]> =>
     (levels[level] ??= new Paged((after, limit) => nodePage.all(level, after, limit) as [number, Buffer][]));
-  const leaves = new Paged((after, limit) => leafPage.all(after, limit) as [number, Buffer][]);
+  const leaves = new Paged((after, limit) => leafPage.all(after, limit) as [number, Buffer, Buffer | null][]);
   try {
     const checkRoot = (): VerifyProblem | undefined => {
       const cp = cpRoots.get(frontier.size);
@@ -144,7 +151,7 @@ export function verifyLog(store: Store, options: VerifyLogOptions = {}): VerifyR
       };
     };
     for (let next = leaves.next(); next; next = leaves.next()) {
-      const [idx, event] = next;
+      const [idx, event, storedLeaf] = next;
       const expected = frontier.size;
       if (idx !== expected) {
         return fail({
@@ -159,7 +166,8 @@ export function verifyLog(store: Store, options: VerifyLogOptions = {}): VerifyR
       }
       const completed = frontier.append(hashLeaf(event));
       for (const node of completed) {
-        const row = levelIter(node.level).next();
+        const row: [number, Buffer | null] | undefined =
+          node.level === 0 ? (storedLeaf ? [idx, storedLeaf] : undefined) : levelIter(node.level).next();
         const first = node.index * 2 ** node.level;
         if (!row || row[0] !== node.index) {
           return fail({
@@ -172,7 +180,7 @@ export function verifyLog(store: Store, options: VerifyLogOptions = {}): VerifyR
                 : `subtree hash at level ${node.level} index ${node.index} (events ${first}–${first + 2 ** node.level - 1}) is missing`,
           });
         }
-        const stored = row[1];
+        const stored = row[1]!;
         report.nodesChecked++;
         if (!stored.equals(node.hash)) {
           return fail({
@@ -281,21 +289,21 @@ function checkEventForm(idx: number, bytes: Buffer): VerifyProblem | undefined {
   return undefined;
 }
 
-const PAGE = 64;
+const PAGE = 256;
 
-/** Rows of one ordered range query, fetched a page at a time. */
-class Paged {
-  readonly #fetch: (after: number, limit: number) => [number, Buffer][];
-  #rows: [number, Buffer][] = [];
+/** Rows of one ordered range query (first column the idx), fetched a page at a time. */
+class Paged<Row extends [number, ...unknown[]]> {
+  readonly #fetch: (after: number, limit: number) => Row[];
+  #rows: Row[] = [];
   #at = 0;
   #after = -1;
   #done = false;
 
-  constructor(fetch: (after: number, limit: number) => [number, Buffer][]) {
+  constructor(fetch: (after: number, limit: number) => Row[]) {
     this.#fetch = fetch;
   }
 
-  next(): [number, Buffer] | undefined {
+  next(): Row | undefined {
     if (this.#at >= this.#rows.length) {
       if (this.#done) return undefined;
       this.#rows = this.#fetch(this.#after, PAGE);
