@@ -70,11 +70,12 @@ describe('#16 currency confusion (currency-confusion)', () => {
     const rec = await b.api<{ best?: OfferView }>('POST', `/api/tasks/${taskId}/recommend`, { offerId: offer.offerId });
     expect(rec.json.best!.total.currency).toBe('USD');
     const order = (await b.api<OrderAnswer>('POST', `/api/tasks/${taskId}/order`, { offerId: offer.offerId })).json;
-    expect(order.status, JSON.stringify(order)).not.toBe('ordered');
-    if (order.status === 'denied') expect(order.reasons.join(' ')).toMatch(/JPY/);
+    expect(order.status, JSON.stringify(order)).toBe('denied');
+    expect(order.reasons.join(' ')).toMatch(/prices in JPY, not the currency of the budget/);
     expect(b.events(taskId, ['order.signed'])).toEqual([]);
     const decision = b.events(taskId, ['decision']).at(-1)!;
-    expect(decision.decision).not.toBe('allow');
+    expect(decision.decision).toBe('deny');
+    expect(decision.data?.rules).toEqual(['task.budget']);
   });
 });
 
