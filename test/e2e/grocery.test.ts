@@ -176,3 +176,13 @@ describe('restart after a broker key rotation', () => {
     }
   }, 60_000);
 });
+
+describe('earlier conversations', () => {
+  it('lists conversations newest first, titled by the first words', async () => {
+    await chat('book a table for 2 at 8pm tomorrow near the river');
+    const list = await api<{ conversations: Array<{ conversationId: string; title: string; updatedAt: string }> }>('GET', '/api/conversations');
+    expect(list.status).toBe(200);
+    expect(list.json.conversations[0]!.title).toContain('book a table for 2');
+    expect(list.json.conversations.length).toBeGreaterThanOrEqual(2);
+  }, 60_000);
+});

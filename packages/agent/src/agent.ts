@@ -42,6 +42,8 @@ export interface Agent {
   handle(conversationId: string, text: string): AsyncIterable<AgentEvent>;
   /** The stored messages of a conversation, oldest first. */
   history(conversationId: string): ConversationMessage[];
+  /** The newest conversations first, titled by the person's first words. */
+  conversations(limit?: number): { conversationId: string; title: string; updatedAt: string }[];
   /** Checks the model endpoint (`model` mode); resolves at once in offline mode. */
   probe(): Promise<ProbeResult | undefined>;
 }
@@ -205,6 +207,7 @@ export function createAgent(options: CreateAgentOptions): Agent {
     mode,
     handle,
     history: (conversationId) => repo.messages(conversationId),
+    conversations: (limit) => repo.list(limit),
     probe: async () => (mode === 'model' && options.llm ? probeLlm(options.llm) : undefined),
   };
 }

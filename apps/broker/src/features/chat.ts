@@ -37,6 +37,7 @@ export function chatFeature(agent: Agent, hub: EventHub): FastifyPluginAsync {
         res.end();
       },
     );
+    api.get('/conversations', { schema: { tags: ['chat'], summary: 'earlier conversations, newest first' } }, async () => ({ conversations: agent.conversations(50) }));
     api.get('/conversations/:conversationId', { schema: { params: z.strictObject({ conversationId: ConversationId }), tags: ['chat'] } }, async (request) => ({
       conversationId: request.params.conversationId,
       messages: agent.history(request.params.conversationId),

@@ -100,6 +100,18 @@ export class ConversationRepository {
     this.#store.db.prepare('UPDATE agent_tasks SET outcome = ?, updated_at = ? WHERE task_id = ?').run(outcome, this.#now(), taskId);
   }
 
+  /** The newest conversations first, each titled by the person's first words in it. */
+  list(limit = 50): { conversationId: string; title: string; updatedAt: string }[] {
+    const rows = this.#store.db
+      .prepare(
+        `SELECT c.id, c.updated_at,
+                (SELECT m.text FROM agent_messages m WHERE m.conversation_id = c.id AND m.role = 'person' ORDER BY m.seq LIMIT 1) AS title
+         FROM agent_conversations c ORDER BY c.updated_at DESC LIMIT ?`,
+      )
+      .all(Math.max(1, Math.min(limit, 500))) as { id: string; updated_at: string; title: string | null }[];
+    return rows.map((r) => ({ conversationId: r.id, title: (r.title ?? '(no message)').slice(0, 80), updatedAt: r.updated_at }));
+  }
+
   /** The conversation's messages, oldest first. */
   messages(conversationId: string): ConversationMessage[] {
     const rows = this.#store.db
