@@ -339,7 +339,9 @@ function Enrol(props: { onDone: () => void }) {
               type="button"
               class="primary"
               onClick={() => {
-                api('POST', '/api/vendors/confirm', { origin: origin.trim() }).then(() => {
+                // Bind the enrolment to the card the person saw: a card changed since the preview is refused.
+                const cardHash = typeof preview.cardHash === 'string' ? preview.cardHash : undefined;
+                api('POST', '/api/vendors/confirm', { origin: origin.trim(), ...(cardHash ? { cardHash } : {}) }).then(() => {
                   setNote(`Enrolled ${origin.trim()}.`);
                   setPreview(null);
                   props.onDone();
