@@ -628,9 +628,21 @@ export class BrokerEngine {
         (f) => f.vendor === vendor.origin && (f.offerId === undefined || f.offerId === offer.offerId),
       ),
     ];
-    const flagKinds = [...new Set(flags.map((f) => f.kind))];
     const others = this.#openOffers(taskId).filter((o) => o.offerHash !== received.offerHash);
     const asOf = this.#iso();
+    // THREATS #7: the steering check is the broker's own, not a step the agent may skip by
+    // ordering without recommend(); it runs again here on the offers open now.
+    const open = [received, ...others];
+    for (const f of this.#o.provenance.checkPick({
+      vendors: this.#asCarded(this.#vendorsOf(open)),
+      offers: open,
+      pickOfferHash: received.offerHash,
+      task: task.spec,
+      asOf,
+    })) {
+      if (!flags.some((g) => g.kind === f.kind && g.summary === f.summary)) flags.push(f);
+    }
+    const flagKinds = [...new Set(flags.map((f) => f.kind))];
     const unaffiliatedAlternative = others.some((o) => {
       const v = this.#o.vendors.get(o.offer.vendor);
       return v !== undefined && !this.#o.provenance.isAffiliated(v, asOf);

@@ -100,4 +100,24 @@ describe('security review findings', () => {
     expect(seen).toContain('\uFF27reen Valley Co-op');
     expect(seen).not.toContain('lookalike.test');
   });
+
+  it('steering check runs at order time even when the agent never asked for a recommendation (THREATS #7)', async () => {
+    const coop = makeVendor('https://coop.test', 'Green Valley Co-op', { lines: [['MILK-1L', 'Milk', 1, 189]], deliveryFee: 0 });
+    world = makeWorld([coop]);
+    world.pickFlags.push({
+      kind: 'steering_suspected',
+      severity: 'warning',
+      summary: 'the pick is owned by your agent maker and a better unaffiliated offer exists',
+      confidence: 0.9,
+      vendor: 'https://coop.test',
+      evidence: [],
+    });
+    const { taskId } = world.engine.createTask({ ...groceryTask, items: [{ description: 'milk', quantity: 1 }] });
+    const [offer] = await world.engine.requestQuotes(taskId);
+    // Straight to the order, skipping recommend(): a $1.89 order the default policy would allow.
+    const outcome = await world.engine.placeOrder(taskId, offer!.offerId);
+    expect(outcome.status).toBe('needs_approval');
+    expect(outcome.approval?.summary.flags.map((f) => f.kind)).toContain('steering_suspected');
+    expect(world.store.db.prepare('SELECT COUNT(*) AS n FROM broker_orders').get()).toEqual({ n: 0 });
+  });
 });
