@@ -253,6 +253,8 @@ export class BrokerEngine {
     const { spec } = this.task(taskId);
     this.#countCall(taskId);
     const out: Array<{ vendor: EnrolledVendor; decision: Decision }> = [];
+    // The policy's limit is on vendors contacted for the task: earlier requests for quotes count too.
+    const counters = this.#counters(taskId);
     for (const vendor of this.#o.vendors.list()) {
       if (vendor.status !== 'active' || !vendor.categories.includes(spec.category)) continue;
       if (this.#o.revocation.isOriginRevoked(vendor.origin)) continue;
@@ -261,7 +263,7 @@ export class BrokerEngine {
         category: spec.category,
         vendor,
         flags: [],
-        counters: { ...this.#counters(taskId), vendorsContacted: out.length },
+        counters: { ...counters, vendorsContacted: counters.vendorsContacted + out.length },
       });
       if (decision.effect === 'deny') {
         this.#audit({

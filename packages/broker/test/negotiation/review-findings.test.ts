@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { signMessage } from '@steward/identity';
-import { BROKER_ID, groceryTask, makeVendor, makeWorld, usd, type World } from '../support/world.ts';
+import { loadPolicy } from '@steward/policy';
+import { BROKER_ID, defaultPolicy, groceryTask, makeVendor, makeWorld, usd, type World } from '../support/world.ts';
 
 let world: World | undefined;
 afterEach(() => {
@@ -119,5 +120,16 @@ describe('security review findings', () => {
     expect(outcome.status).toBe('needs_approval');
     expect(outcome.approval?.summary.flags.map((f) => f.kind)).toContain('steering_suspected');
     expect(world.store.db.prepare('SELECT COUNT(*) AS n FROM broker_orders').get()).toEqual({ n: 0 });
+  });
+
+  it('limits.maxVendors counts the vendors contacted for the whole task, not per request for quotes (THREATS #33)', async () => {
+    const vendors = ['a', 'b'].map((n) => makeVendor(`https://${n}.test`, `Shop ${n.toUpperCase()}`));
+    world = makeWorld(vendors);
+    world.policy.current = loadPolicy(defaultPolicy().replace('maxVendors: 8', 'maxVendors: 3'), 'default.yaml');
+    const { taskId } = world.engine.createTask(groceryTask);
+    expect(await world.engine.requestQuotes(taskId)).toHaveLength(2);
+    await world.engine.requestQuotes(taskId);
+    const sent = world.audit.filter((e) => e.type === 'message.sent' && e.summary.startsWith('request for quotes'));
+    expect(sent).toHaveLength(3);
   });
 });
