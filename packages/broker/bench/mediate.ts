@@ -52,6 +52,8 @@ const engine = new BrokerEngine({
   ledger: new SpendLedger(store),
   provenance: { flagOffers: () => [], checkPick: () => [], isAffiliated: () => false },
   disclosure: { plan: () => ({ allowed: {}, ask: [], denied: [] }), record: () => undefined, scanOutbound: () => undefined },
+  // This measures capacity: the per-vendor allowance (THREATS #33, 120 a minute) would refuse the run.
+  vendorMessagesPerMinute: Number.MAX_SAFE_INTEGER,
   audit: {
     append: (event, options) => (options?.durable ? audit.appendDurably(event) : void audit.append(event)),
   },
