@@ -16,7 +16,7 @@ describe('broker process', () => {
 
   it('starts on loopback, prints the token once, serves health and closes on SIGTERM', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', main], {
-      env: { ...process.env, STEWARD_DATA_DIR: dir, STEWARD_PORT: '0', STEWARD_DEMO: '0' },
+      env: { ...process.env, STEWARD_DATA_DIR: dir, STEWARD_PORT: '0', STEWARD_DEMO: '0', STEWARD_WEB: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -25,7 +25,8 @@ describe('broker process', () => {
       child.stdout.on('data', (chunk: string) => {
         out += chunk;
         const m = /listening on (http:\/\/\S+)/.exec(out);
-        if (m && out.includes('token')) resolve(m[1]!);
+        // The `agent:` line is printed last, after the token.
+        if (m && /\nagent: /.test(out)) resolve(m[1]!);
       });
       child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${out}`)));
     });
