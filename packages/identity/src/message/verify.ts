@@ -70,6 +70,15 @@ export function verifyClaims<T extends SignedMessageType>(
   type: T,
   options: Omit<VerifyMessageOptions, 'replay'> & { replay: ReplayStore | null },
 ): VerifiedMessage<T> {
+  // One transaction for the revocation reads and the replay write (when they share a database).
+  return options.replay ? options.replay.atomically(() => verifyInside(token, type, options)) : verifyInside(token, type, options);
+}
+
+function verifyInside<T extends SignedMessageType>(
+  token: unknown,
+  type: T,
+  options: Omit<VerifyMessageOptions, 'replay'> & { replay: ReplayStore | null },
+): VerifiedMessage<T> {
   const skew = Math.min(options.skewSeconds ?? MAX_CLOCK_SKEW_SECONDS, MAX_CLOCK_SKEW_SECONDS);
   const maxLifetime = options.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS;
   const { header, payload: raw, key } = verifyCompact(token, {

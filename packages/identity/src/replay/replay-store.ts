@@ -59,6 +59,29 @@ export class ReplayStore {
     }
   }
 
+  /**
+   * Runs `fn` (a verification that ends in {@link checkAndRecord}) in one immediate transaction on
+   * this store's database: the deny-list reads and the recorded id see one state, and the
+   * verification takes the database lock once instead of once per read and write. Errors of `fn`
+   * pass through unchanged (and roll back); a transaction that cannot begin or commit refuses with
+   * `ERR_REPLAY_STORE_UNAVAILABLE` (fail closed).
+   */
+  atomically<T>(fn: () => T): T {
+    let stage = 'begin' as 'begin' | 'run' | 'commit';
+    try {
+      if (!this.#store.open) throw new Error('store is closed');
+      return this.#store.transaction(() => {
+        stage = 'run';
+        const out = fn();
+        stage = 'commit';
+        return out;
+      });
+    } catch (cause) {
+      if (stage === 'run') throw cause;
+      throw new IdentityError('ERR_REPLAY_STORE_UNAVAILABLE', 'replay store is unavailable; refusing rather than risking a replay', { cause });
+    }
+  }
+
   /** Deletes entries that expired before `nowSeconds`; returns how many. */
   prune(nowSeconds: number): number {
     try {
