@@ -223,13 +223,18 @@ export class BrokerEngine {
         'INSERT INTO broker_tasks (task_id, created_at, updated_at, status, spec_json, conversation_id) VALUES (?, ?, ?, ?, ?, ?)',
       ).run(taskId, now, now, 'open', JSON.stringify(task), options.conversationId ?? null);
     });
-    this.#audit({
-      type: 'task.created',
-      taskId,
-      actor: 'person',
-      summary: `task: ${task.summary}`,
-      data: { category: task.category, items: task.items.length },
-    });
+    // The person's own words may name them, their address or their health: they go into the
+    // erasable payload, never the permanent event summary.
+    this.#audit(
+      {
+        type: 'task.created',
+        taskId,
+        actor: 'person',
+        summary: `task created: ${task.category}, ${task.items.length} item${task.items.length === 1 ? '' : 's'}`,
+        data: { category: task.category, items: task.items.length },
+      },
+      { payload: { summary: task.summary } },
+    );
     this.#progress({ taskId, stage: 'task', message: `Task recorded: ${task.summary}` });
     return { taskId, spec: task };
   }
@@ -351,12 +356,14 @@ export class BrokerEngine {
         summary: `request for quotes sent to ${vendor.displayName}`,
         data: { rfqId: rfq.rfqId },
       });
+      let raw: string | undefined;
       try {
         const reply = await this.#o.transport.exchange(
           vendor,
           { steward: 'rfq', jws: message },
           controller.signal,
         );
+        raw = reply.jws;
         if (closed) {
           this.#audit({
             type: 'message.rejected',
@@ -371,7 +378,7 @@ export class BrokerEngine {
         const offer = this.#acceptOffer(taskId, vendor, reply, { rfqId: rfq.rfqId, round: 0 });
         if (offer) arrived.push(offer);
       } catch (error) {
-        this.#refuse(taskId, vendor, error);
+        this.#refuse(taskId, vendor, error, raw);
       }
     });
     await Promise.race([Promise.allSettled(asks), window]);
@@ -451,12 +458,14 @@ export class BrokerEngine {
       stage: 'counter',
       message: `Asked ${vendor.displayName} for ${formatMoney(askTotal)} (round ${round})`,
     });
+    let counterRaw: string | undefined;
     try {
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), Math.max(this.#o.collectionWindowMs, 1000));
       const reply = await this.#o.transport
         .exchange(vendor, { steward: 'counter_offer', jws }, controller.signal)
         .finally(() => clearTimeout(timer));
+      counterRaw = reply.jws;
       const next = this.#acceptOffer(taskId, vendor, reply, {
         rfqId: current.offer.rfqId,
         round,
@@ -478,7 +487,7 @@ export class BrokerEngine {
       this.#attachFlags(taskId, all, flags);
       return this.#view(this.#openOfferByHash(taskId, next.offerHash), task.spec);
     } catch (error) {
-      this.#refuse(taskId, vendor, error);
+      this.#refuse(taskId, vendor, error, counterRaw);
       return {
         refused: `${vendor.displayName}'s answer was refused: ${isStewardError(error) ? error.code : 'error'}`,
       };
@@ -1033,7 +1042,7 @@ export class BrokerEngine {
         clock: this.#clock,
       }).payload;
     } catch (error) {
-      this.#refuse(taskId, vendor, error);
+      this.#refuse(taskId, vendor, error, reply.jws);
       return fail(
         `${vendor.displayName}'s receipt did not verify`,
         isStewardError(error) ? error.code : 'ERR_INTERNAL',
@@ -1126,7 +1135,7 @@ export class BrokerEngine {
           const offer = this.#acceptOffer(taskId, vendor, reply, expect);
           if (offer) accepted.push(offer);
         } catch (error) {
-          this.#refuse(taskId, vendor, error);
+          this.#refuse(taskId, vendor, error, reply.jws);
         }
       }
     });
@@ -1283,7 +1292,7 @@ export class BrokerEngine {
     return received;
   }
 
-  #refuse(taskId: string, vendor: EnrolledVendor, error: unknown): void {
+  #refuse(taskId: string, vendor: EnrolledVendor, error: unknown, raw?: string): void {
     const code = isStewardError(error) ? error.code : 'ERR_INTERNAL';
     const message = isStewardError(error)
       ? error.message
@@ -1294,7 +1303,8 @@ export class BrokerEngine {
       actor: `vendor:${vendor.origin}`,
       vendor: vendor.origin,
       summary: `refused message from ${vendor.displayName}: ${message}`.slice(0, 1000),
-      data: { code },
+      // The SHA-256 of the raw bytes refused, so the log can prove exactly what came in (THREATS #3).
+      data: { code, ...(typeof raw === 'string' ? { messageHash: hashToken(raw), messageBytes: Buffer.byteLength(raw) } : {}) },
     });
     this.#progress({
       taskId,
@@ -1611,7 +1621,7 @@ export class BrokerEngine {
 
   #audit(
     event: Omit<AuditEvent, 'at'> & { taskId?: string | undefined },
-    options?: { durable?: boolean },
+    options?: { durable?: boolean; payload?: unknown },
   ): void {
     const { taskId, ...rest } = event;
     this.#o.audit.append({ ...rest, ...(taskId ? { taskId } : {}), at: this.#iso() }, options);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signMessage, generateSigningKey } from '@steward/identity';
 import { loadPolicy } from '@steward/policy';
@@ -168,7 +169,10 @@ describe('refusals at the vendor boundary', () => {
     coop.onRfq = () => ({ steward: 'offer', jws: old });
     const second = world.engine.createTask(groceryTask).taskId;
     expect(await world.engine.requestQuotes(second)).toEqual([]);
-    expect(world.audit.filter((e) => e.type === 'message.rejected').at(-1)?.data?.code).toBe('ERR_MESSAGE_REPLAYED');
+    const rejected = world.audit.filter((e) => e.type === 'message.rejected').at(-1);
+    expect(rejected?.data?.code).toBe('ERR_MESSAGE_REPLAYED');
+    // The log names exactly which bytes were refused (THREATS #3).
+    expect(rejected?.data?.messageHash).toBe(createHash('sha256').update(old).digest('base64url'));
   });
 
   it('hides an injected note from the agent and flags it (THREATS #1)', async () => {
