@@ -132,4 +132,15 @@ describe('security review findings', () => {
     const sent = world.audit.filter((e) => e.type === 'message.sent' && e.summary.startsWith('request for quotes'));
     expect(sent).toHaveLength(3);
   });
+
+  it('the person\'s own task text goes into the erasable audit payload, never the permanent event summary (personal data in the log)', () => {
+    const logged: Array<{ summary: string; payload: unknown }> = [];
+    world = makeWorld([], { audit: { append: (event, options) => void logged.push({ summary: event.summary, payload: options?.payload }) } });
+    const summary = 'groceries for Ada Lovelace at 12 Analytical Way, allergic to peanuts';
+    world.engine.createTask({ ...groceryTask, summary });
+    expect(logged).toHaveLength(1);
+    expect(logged[0]!.summary).not.toContain('Analytical Way');
+    expect(logged[0]!.summary).not.toContain('peanuts');
+    expect(logged[0]!.payload).toEqual({ summary });
+  });
 });
