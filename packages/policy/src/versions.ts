@@ -204,7 +204,22 @@ export class PolicyVersions {
     const row = this.#latest(true);
     const active = this.#latest(false);
     if (!row || (active && active.seq > row.seq)) return undefined;
-    return { entry: toEntry(row), policy: loadPolicy(row.source, row.file) };
+    return { entry: toEntry(row), policy: this.#compiled(row) };
+  }
+
+  // Compiled policies by content hash and file: the broker asks for the active policy at every
+  // decision, and recompiling the YAML each time cost milliseconds. The row is still read each
+  // time, so a version applied by another process (the CLI) takes effect at the next decision.
+  readonly #cache = new Map<string, CompiledPolicy>();
+  #compiled(row: Row): CompiledPolicy {
+    const key = `${row.version}\u0000${row.file}`;
+    let policy = this.#cache.get(key);
+    if (!policy) {
+      policy = loadPolicy(row.source, row.file);
+      if (this.#cache.size >= 16) this.#cache.delete(this.#cache.keys().next().value as string);
+      this.#cache.set(key, policy);
+    }
+    return policy;
   }
 
   /** A unified text diff of two versions' YAML, or of a version and a candidate source. */

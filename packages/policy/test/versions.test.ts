@@ -23,6 +23,21 @@ afterEach(() => {
 });
 
 describe('PolicyVersions', () => {
+  it('compiles each version once, and sees a version applied by another connection at the next read', () => {
+    const versions = new PolicyVersions(store, { clock });
+    versions.apply(V1, { file: 'home.yaml', message: 'first' });
+    const first = versions.active().policy;
+    expect(versions.active().policy).toBe(first);
+    // Another process (the CLI) applies a new version through its own connection.
+    const other = openStore(join(dir, 'steward.db'), { migrations: { policy: MIGRATIONS } });
+    new PolicyVersions(other, { clock }).apply(V2, { file: 'home.yaml', message: 'from the cli' });
+    other.close();
+    const second = versions.active();
+    expect(second.policy).not.toBe(first);
+    expect(second.entry.message).toBe('from the cli');
+    expect(second.policy.version).not.toBe(first.version);
+  });
+
   it('has no active policy until one is applied', () => {
     expect(() => new PolicyVersions(store).active()).toThrow(
       expect.objectContaining({ code: 'ERR_POLICY_NO_ACTIVE' }),
