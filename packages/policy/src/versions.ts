@@ -196,7 +196,7 @@ export class PolicyVersions {
         'ERR_POLICY_NO_ACTIVE',
         'no policy has been applied yet; run `steward policy apply policies/default.yaml`',
       );
-    return { entry: toEntry(row), policy: loadPolicy(row.source, row.file) };
+    return { entry: toEntry(row), policy: this.#compiled(row) };
   }
 
   /** The shadow policy applied after the active one, if any. */
