@@ -56,3 +56,19 @@ describe('vendor drift', () => {
     expect(broker.steward.engine.findVendors(taskId).map((v) => v.vendor.origin)).not.toContain(origin);
   }, 60_000);
 });
+
+describe('demo world restarts', () => {
+  it('restarts on the same data dir with demo ports picked afresh (regression: UNIQUE constraint on the registry key)', async () => {
+    const rdir = mkdtempSync(join(tmpdir(), 'steward-demo-restart-'));
+    const quiet = new Writable({ write: (_c, _e, cb) => cb() });
+    try {
+      const first = await startBroker({ STEWARD_DATA_DIR: rdir, STEWARD_PORT: '0' }, quiet, { demo: true, demoBasePort: 0, web: false });
+      await first.close();
+      const second = await startBroker({ STEWARD_DATA_DIR: rdir, STEWARD_PORT: '0' }, quiet, { demo: true, demoBasePort: 0, web: false });
+      expect(second.steward.registries.list().map((r) => r.id)).toEqual([second.demo!.registry.origin]);
+      await second.close();
+    } finally {
+      rmSync(rdir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -28,6 +28,11 @@ export async function startDemoWorld(steward: Steward, options: { basePort: numb
     ...(options.attack ? { attack: options.attack as never } : {}),
   });
   try {
+    // The demo registry keeps its key across restarts but may come back on another origin (free
+    // ports): forget its earlier origin first, so one key is never trusted under two identities.
+    for (const r of steward.registries.list()) {
+      if (r.name === world.registry.name && r.id !== world.registry.origin) steward.registries.remove(r.id);
+    }
     steward.trustRegistry(world.registry.origin, world.registry.name, world.registry.jwks.keys);
     steward.addFacts(vendorsModule.loadDemoAffiliations());
     steward.useManifest(vendorsModule.loadDemoManifest(), options.dataDir);
