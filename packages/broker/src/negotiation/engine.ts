@@ -384,7 +384,7 @@ export class BrokerEngine {
     await Promise.race([Promise.allSettled(asks), window]);
     closed = true;
     controller.abort();
-    const flags = this.#o.provenance.flagOffers({ vendors: this.#asCarded(vendors), offers: arrived, asOf: this.#iso() });
+    const flags = this.#shownNames(this.#o.provenance.flagOffers({ vendors: this.#asCarded(vendors), offers: arrived, asOf: this.#iso() }), vendors);
     this.#attachFlags(taskId, arrived, flags);
     this.#setTaskStatus(taskId, 'quoted');
     this.#progress({
@@ -479,11 +479,10 @@ export class BrokerEngine {
         ),
       );
       const all = this.#openOffers(taskId);
-      const flags = this.#o.provenance.flagOffers({
-        vendors: this.#asCarded(this.#vendorsOf(all)),
-        offers: all,
-        asOf: this.#iso(),
-      });
+      const flags = this.#shownNames(
+        this.#o.provenance.flagOffers({ vendors: this.#asCarded(this.#vendorsOf(all)), offers: all, asOf: this.#iso() }),
+        this.#vendorsOf(all),
+      );
       this.#attachFlags(taskId, all, flags);
       return this.#view(this.#openOfferByHash(taskId, next.offerHash), task.spec);
     } catch (error) {
@@ -506,13 +505,16 @@ export class BrokerEngine {
     this.#countCall(taskId);
     const offers = this.#openOffers(taskId);
     const pick = this.#openOfferById(taskId, offerId);
-    const flags = this.#o.provenance.checkPick({
-      vendors: this.#asCarded(this.#vendorsOf(offers)),
-      offers,
-      pickOfferHash: pick.offerHash,
-      task: task.spec,
-      asOf: this.#iso(),
-    });
+    const flags = this.#shownNames(
+      this.#o.provenance.checkPick({
+        vendors: this.#asCarded(this.#vendorsOf(offers)),
+        offers,
+        pickOfferHash: pick.offerHash,
+        task: task.spec,
+        asOf: this.#iso(),
+      }),
+      this.#vendorsOf(offers),
+    );
     const all = [...task.flags.filter((f) => f.kind !== 'steering_suspected'), ...flags];
     this.#o.store.transaction(() =>
       this.#stmt('UPDATE broker_tasks SET flags_json = ? WHERE task_id = ?').run(JSON.stringify(all), taskId),
@@ -644,13 +646,16 @@ export class BrokerEngine {
     // THREATS #7: the steering check is the broker's own, not a step the agent may skip by
     // ordering without recommend(); it runs again here on the offers open now.
     const open = [received, ...others];
-    for (const f of this.#o.provenance.checkPick({
-      vendors: this.#asCarded(this.#vendorsOf(open)),
-      offers: open,
-      pickOfferHash: received.offerHash,
-      task: task.spec,
-      asOf,
-    })) {
+    for (const f of this.#shownNames(
+      this.#o.provenance.checkPick({
+        vendors: this.#asCarded(this.#vendorsOf(open)),
+        offers: open,
+        pickOfferHash: received.offerHash,
+        task: task.spec,
+        asOf,
+      }),
+      this.#vendorsOf(open),
+    )) {
       if (!flags.some((g) => g.kind === f.kind && g.summary === f.summary)) flags.push(f);
     }
     const flagKinds = [...new Set(flags.map((f) => f.kind))];
@@ -1519,6 +1524,16 @@ export class BrokerEngine {
    */
   #asCarded(vendors: readonly EnrolledVendor[]): EnrolledVendor[] {
     return vendors.map((v) => this.#carded.get(v.origin) ?? v);
+  }
+
+  /** Provenance flags with every raw card name they quote replaced by the name shown (see {@link withScreenedName}). */
+  #shownNames(flags: Flag[], shown: readonly EnrolledVendor[]): Flag[] {
+    const renames = shown
+      .map((v) => [this.#carded.get(v.origin)?.displayName, v.displayName] as const)
+      .filter((r): r is readonly [string, string] => r[0] !== undefined && r[0] !== r[1] && r[0].length > 0);
+    if (renames.length === 0) return flags;
+    const fix = (text: string): string => renames.reduce((t, [raw, safe]) => t.replaceAll(raw, safe), text);
+    return flags.map((f) => ({ ...f, summary: fix(f.summary), ...(f.notes ? { notes: f.notes.map(fix) } : {}) }));
   }
 
   #vendor(origin: string): EnrolledVendor {
