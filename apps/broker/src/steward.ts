@@ -152,6 +152,7 @@ export class Steward {
       // Records each decision's inputs, so candidate policies can be dry-run against them.
       this.ledger = new RecordingLedger(this.store, { clock: this.clock });
       ensureSeed(this.store, this.clock);
+      this.#reconcileUnsettledOrders();
       // The same 0600 key file `steward profile` uses, so the CLI and the broker share one profile.
       const dataKey = loadProfileKeyFile(options.config.dataDir);
       this.profile = openProfile(this.store, {
@@ -316,6 +317,33 @@ export class Steward {
       }
     }
     return out;
+  }
+
+  /**
+   * Orders signed before a crash whose receipt never came back have an unknown outcome: the vendor may
+   * have accepted them. INVARIANT (fail safe): their money counts against the person's budgets until
+   * the person settles them, instead of quietly dropping out when the reservation would expire.
+   */
+  #reconcileUnsettledOrders(): void {
+    const rows = this.store.db
+      .prepare("SELECT order_id, task_id, vendor, reservation_id FROM broker_orders WHERE status = 'signed' AND status_reason IS NULL")
+      .all() as Array<{ order_id: string; task_id: string; vendor: string; reservation_id: string | null }>;
+    for (const row of rows) {
+      const reason = 'outcome unknown after a restart: counted against your budget until you check with the vendor';
+      try {
+        if (row.reservation_id) this.ledger.commit(row.reservation_id, reason);
+      } catch {
+        // Already released or committed: nothing to hold.
+      }
+      this.store.durably(() =>
+        this.store.db.prepare("UPDATE broker_orders SET status_reason = ? WHERE order_id = ? AND status = 'signed'").run(reason, row.order_id),
+      );
+      this.#append(
+        { type: 'ledger.committed', at: this.#iso(), actor: 'broker', taskId: row.task_id, vendor: row.vendor, summary: `order ${row.order_id}: ${reason}`, data: { orderId: row.order_id, reservationId: row.reservation_id } },
+        undefined,
+        true,
+      );
+    }
   }
 
   /** Closes the log (flushing group commits) and the database. */
