@@ -23,6 +23,9 @@ export class ReplayStore {
   readonly #store: Store;
   readonly #insert: Statement;
   readonly #prune: Statement;
+  readonly #begin: Statement;
+  readonly #commit: Statement;
+  readonly #rollback: Statement;
   readonly #pruneInterval: number;
   #lastPrune = 0;
 
@@ -32,6 +35,9 @@ export class ReplayStore {
     try {
       this.#insert = store.db.prepare<unknown[]>('INSERT INTO identity_replay_v2 (k, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
       this.#prune = store.db.prepare<unknown[]>('DELETE FROM identity_replay_v2 WHERE expires_at < ?');
+      this.#begin = store.db.prepare<unknown[]>('BEGIN IMMEDIATE');
+      this.#commit = store.db.prepare<unknown[]>('COMMIT');
+      this.#rollback = store.db.prepare<unknown[]>('ROLLBACK');
     } catch (cause) {
       throw new IdentityError('ERR_REPLAY_STORE_UNAVAILABLE', 'replay store is unavailable', { cause });
     }
@@ -62,23 +68,46 @@ export class ReplayStore {
   /**
    * Runs `fn` (a verification that ends in {@link checkAndRecord}) in one immediate transaction on
    * this store's database: the deny-list reads and the recorded id see one state, and the
-   * verification takes the database lock once instead of once per read and write. Errors of `fn`
-   * pass through unchanged (and roll back); a transaction that cannot begin or commit refuses with
+   * verification takes the database lock once instead of once per read and write. Inside a
+   * transaction the caller already holds, `fn` simply runs in it. Errors of `fn` pass through
+   * unchanged (and roll back); a transaction that cannot begin or commit refuses with
    * `ERR_REPLAY_STORE_UNAVAILABLE` (fail closed).
    */
   atomically<T>(fn: () => T): T {
-    let stage = 'begin' as 'begin' | 'run' | 'commit';
+    const unavailable = (cause: unknown) =>
+      new IdentityError('ERR_REPLAY_STORE_UNAVAILABLE', 'replay store is unavailable; refusing rather than risking a replay', { cause });
+    if (!this.#store.open) throw unavailable(new Error('store is closed'));
+    const db = this.#store.db;
+    // Inside the caller's transaction, that one gives the atomicity (and the durability).
+    if (db.inTransaction) return fn();
+    // Prepared BEGIN/COMMIT rather than a transaction function per call: building one costs
+    // about as much as the rest of the bookkeeping of a verification.
     try {
-      if (!this.#store.open) throw new Error('store is closed');
-      return this.#store.transaction(() => {
-        stage = 'run';
-        const out = fn();
-        stage = 'commit';
-        return out;
-      });
+      this.#begin.run();
     } catch (cause) {
-      if (stage === 'run') throw cause;
-      throw new IdentityError('ERR_REPLAY_STORE_UNAVAILABLE', 'replay store is unavailable; refusing rather than risking a replay', { cause });
+      throw unavailable(cause);
+    }
+    let out: T;
+    try {
+      out = fn();
+    } catch (error) {
+      this.#rollbackQuietly();
+      throw error;
+    }
+    try {
+      this.#commit.run();
+    } catch (cause) {
+      this.#rollbackQuietly();
+      throw unavailable(cause);
+    }
+    return out;
+  }
+
+  #rollbackQuietly(): void {
+    try {
+      if (this.#store.db.inTransaction) this.#rollback.run();
+    } catch {
+      // A failed rollback leaves SQLite to roll back on its own; the caller is already refused.
     }
   }
 

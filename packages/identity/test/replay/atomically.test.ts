@@ -33,6 +33,14 @@ describe('ReplayStore.atomically', () => {
         }),
       ).toThrow(failure);
       replay.checkAndRecord('s', 'dropped', T0 + 60, T0);
+      // Inside the caller's transaction it runs in that one, whose rollback undoes it too.
+      expect(() =>
+        store.transaction(() => {
+          replay.atomically(() => replay.checkAndRecord('s', 'nested', T0 + 60, T0));
+          throw new Error('caller gives up');
+        }),
+      ).toThrow('caller gives up');
+      replay.checkAndRecord('s', 'nested', T0 + 60, T0);
       store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
