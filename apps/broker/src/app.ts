@@ -6,13 +6,14 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import { z } from 'zod';
 import type { BrokerConfig } from './config.ts';
 import { ServerError } from './errors.ts';
-import { addAuthGuard } from './plugins/auth.ts';
+import { isLoopback } from './config.ts';
+import { LOOPBACK_HOSTS, addAuthGuard } from './plugins/auth.ts';
 import { registerProblemHandlers } from './plugins/problem.ts';
 import { STEWARD_VERSION } from './version.ts';
 
 /** What {@link buildApp} needs; everything with I/O is passed in, so tests can build an app freely. */
 export interface BuildAppOptions {
-  config: Pick<BrokerConfig, 'corsOrigins' | 'bodyLimit'> & Partial<Pick<BrokerConfig, 'rateLimitPerMinute'>>;
+  config: Pick<BrokerConfig, 'corsOrigins' | 'bodyLimit'> & Partial<Pick<BrokerConfig, 'rateLimitPerMinute' | 'host'>>;
   token: string;
   /** Feature plugins of the person-facing API, registered under `/api` behind the token guard. */
   apiFeatures?: readonly FastifyPluginAsync[];
@@ -82,7 +83,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
           }),
       });
       api.addHook('onRequest', api.rateLimit());
-      addAuthGuard(api, { token: options.token, allowedOrigins: options.config.corsOrigins });
+      addAuthGuard(api, {
+        token: options.token,
+        allowedOrigins: options.config.corsOrigins,
+        ...(options.config.host !== undefined && isLoopback(options.config.host) ? { allowedHosts: [...LOOPBACK_HOSTS, options.config.host] } : {}),
+      });
       api.withTypeProvider<ZodTypeProvider>().get(
         '/version',
         { schema: { response: { 200: z.strictObject({ name: z.literal('steward'), version: z.string(), node: z.string() }) } } },

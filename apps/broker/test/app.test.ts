@@ -73,6 +73,21 @@ describe('person-facing API guard', () => {
   });
 });
 
+describe('DNS rebinding', () => {
+  it('refuses API requests for a foreign host name on a loopback broker, even with the token', async () => {
+    const local = await buildApp({ config: { corsOrigins: [], bodyLimit: 4096, host: '127.0.0.1' }, token });
+    const auth = { authorization: `Bearer ${token}` };
+    const rebound = await local.inject({ method: 'GET', url: '/api/version', headers: { ...auth, host: 'attacker.example:8787' } });
+    expect(rebound.statusCode).toBe(403);
+    expect(rebound.json().code).toBe('ERR_CSRF_REJECTED');
+    for (const host of ['127.0.0.1:8787', 'localhost:8787', '[::1]:8787']) {
+      const ok = await local.inject({ method: 'GET', url: '/api/version', headers: { ...auth, host } });
+      expect(ok.statusCode, host).toBe(200);
+    }
+    await local.close();
+  });
+});
+
 describe('request bodies', () => {
   let echo: FastifyInstance;
   beforeAll(async () => {

@@ -7,7 +7,15 @@ export interface AuthOptions {
   token: string;
   /** Browser origins allowed besides the broker's own. */
   allowedOrigins: readonly string[];
+  /**
+   * Host names the API answers to. On a loopback broker these are the loopback names, so a page that
+   * rebinds its own DNS name to 127.0.0.1 (DNS rebinding) is refused before anything else.
+   */
+  allowedHosts?: readonly string[];
 }
+
+/** The host names of a broker listening on loopback. */
+export const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', 'localhost', '::1', '[::1]'];
 
 function ownOrigin(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`;
@@ -20,6 +28,11 @@ function ownOrigin(request: FastifyRequest): string {
  */
 export function addAuthGuard(api: FastifyInstance, options: AuthOptions): void {
   api.addHook('onRequest', async (request, reply) => {
+    if (options.allowedHosts && !options.allowedHosts.includes(request.hostname)) {
+      throw new ServerError('ERR_CSRF_REJECTED', `requests for host \`${request.hostname.slice(0, 100)}\` are not answered here`, {
+        details: { host: request.hostname.slice(0, 100) },
+      });
+    }
     const origin = request.headers.origin;
     if (origin !== undefined && origin !== ownOrigin(request) && !options.allowedOrigins.includes(origin)) {
       throw new ServerError('ERR_CSRF_REJECTED', `requests from origin \`${origin}\` are not allowed`, { details: { origin } });
