@@ -34,7 +34,8 @@ export async function startDemoWorld(steward: Steward, options: { basePort: numb
       if (r.name === world.registry.name && r.id !== world.registry.origin) steward.registries.remove(r.id);
     }
     steward.trustRegistry(world.registry.origin, world.registry.name, world.registry.jwks.keys);
-    steward.addFacts(vendorsModule.loadDemoAffiliations());
+    // The registry attested these facts; they are not the shipped public seed.
+    steward.addFacts({ origin: 'registry', ...vendorsModule.loadDemoAffiliations() });
     steward.useManifest(vendorsModule.loadDemoManifest(), options.dataDir);
     seedDemoProfile(steward);
     for (const vendor of world.vendors) {
