@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm start` / `pnpm start` on a fresh clone: installs what Steward needs (pnpm, then the
-// workspace with better-sqlite3 compiled against this Node's headers), then runs `steward start`.
+// `npm start` and `npm test` (or `pnpm start` / `pnpm test`) on a fresh clone: installs what Steward
+// needs (pnpm, then the workspace with better-sqlite3 compiled against this Node's headers; for the
+// tests also Debian's Chromium), then runs `steward start`, or the whole check (`pnpm run check`).
 // Plain Node with no dependencies, because it runs before anything is installed.
 import { spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
@@ -50,7 +51,25 @@ if (!fresh) {
   run('pnpm', ['install', '--frozen-lockfile'], { env });
 }
 
-const args = process.argv.slice(2);
+const [mode = 'start', ...args] = process.argv.slice(2);
+
+if (mode === 'test') {
+  // The browser tests drive Debian's Chromium, never a downloaded browser.
+  if (!has('chromium')) {
+    const root_ = typeof process.getuid === 'function' && process.getuid() === 0;
+    if (root_ && has('apt-get')) {
+      console.log('Installing Debian\'s chromium for the browser tests…');
+      run('apt-get', ['update', '-qq']);
+      run('apt-get', ['install', '-y', '-qq', 'chromium'], { env: { ...env, DEBIAN_FRONTEND: 'noninteractive' } });
+    } else {
+      console.error('The browser tests need Debian\'s chromium: run `sudo apt-get install -y chromium`, then `npm test` again.');
+      process.exit(1);
+    }
+  }
+  const t = spawnSync('pnpm', ['run', 'check'], { cwd: root, stdio: 'inherit', env });
+  process.exit(t.status ?? 1);
+}
+
 const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'apps', 'cli', 'src', 'main.ts'), 'start', ...args], {
   cwd: root,
   stdio: 'inherit',
