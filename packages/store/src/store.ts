@@ -136,6 +136,9 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    // Checkpoint the WAL every 4,000 pages (16 MiB) instead of 1,000: each checkpoint costs two
+    // fsyncs, and small frequent writes (replay records, audit leaves) paid them every ~1,000 writes.
+    db.pragma('wal_autocheckpoint = 4000');
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
     const format = db.pragma('user_version', { simple: true }) as number;

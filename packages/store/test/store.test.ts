@@ -37,6 +37,7 @@ describe('openStore', () => {
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(store.db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(store.db.pragma('wal_autocheckpoint', { simple: true })).toBe(4000);
     store.close();
   });
 
