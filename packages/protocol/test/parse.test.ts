@@ -43,13 +43,26 @@ describe('parseJson', () => {
     expect(codeOf(() => parseJson('{"a":'))).toBe('ERR_JSON_MALFORMED');
   });
 
-  it('round-trips any JSON value within the limits (property)', () => {
+  it('round-trips any JSON value within the limits, and refuses exactly those with a poisoning key (property)', () => {
+    // Regression: fast-check can generate `__proto__` keys; parseJson must refuse those and only those.
+    const poisoned = (v: unknown): boolean => {
+      if (Array.isArray(v)) return v.some(poisoned);
+      if (typeof v !== 'object' || v === null) return false;
+      const keys = Object.keys(v);
+      if (keys.includes('__proto__')) return true;
+      const ctor = (v as Record<string, unknown>).constructor;
+      if (keys.includes('constructor') && typeof ctor === 'object' && ctor !== null && Object.keys(ctor).includes('prototype')) return true;
+      return keys.some((k) => poisoned((v as Record<string, unknown>)[k]));
+    };
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 8 }), (value) => {
         const text = JSON.stringify(value);
-        expect(parseJson(text, { maxBytes: 10_000_000 })).toEqual(JSON.parse(text));
+        const expected = JSON.parse(text) as unknown;
+        if (poisoned(expected)) expect(codeOf(() => parseJson(text, { maxBytes: 10_000_000 }))).toBe('ERR_SCHEMA_INVALID');
+        else expect(parseJson(text, { maxBytes: 10_000_000 })).toEqual(expected);
       }),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
+    expect(codeOf(() => parseJson('[[{"__proto__":null}]]'))).toBe('ERR_SCHEMA_INVALID');
   });
 });
