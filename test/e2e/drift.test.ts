@@ -3,6 +3,7 @@
  * same origin, the broker's periodic refresh suspends it until the person confirms, and logs it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -180,4 +181,23 @@ describe('orders left signed by a crash', () => {
       rmSync(rdir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe("the broker's own agent card", () => {
+  it('is signed for loopback names only on a loopback broker (DNS rebinding)', async () => {
+    const port = new URL(broker.url).port;
+    const get = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        httpGet({ host: '127.0.0.1', port, path: '/.well-known/agent-card.json', headers: { host } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        }).on('error', reject);
+      });
+    const ok = await get(`127.0.0.1:${port}`);
+    expect(ok.status).toBe(200);
+    expect((JSON.parse(ok.body) as { url: string }).url).toContain(`127.0.0.1:${port}`);
+    const rebound = await get(`attacker.example:${port}`);
+    expect(rebound.status).toBe(403);
+    expect(rebound.body).not.toContain('attacker.example:');
+  });
 });

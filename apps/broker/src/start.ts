@@ -5,7 +5,8 @@ import { ServerError } from './errors.ts';
 import { brokerToolsFor } from './agent-tools.ts';
 import { chatFeature } from './features/chat.ts';
 import { buildApp } from './app.ts';
-import { loadConfig, type BrokerConfig } from './config.ts';
+import { isLoopback, loadConfig, type BrokerConfig } from './config.ts';
+import { LOOPBACK_HOSTS } from './plugins/auth.ts';
 import { startDemoWorld, type DemoWorld } from './demo.ts';
 import { approvalsFeature } from './features/approvals.ts';
 import { auditFeature } from './features/audit.ts';
@@ -126,7 +127,7 @@ export async function startBroker(
         keysFeature(steward),
         ...(options.apiFeatures ?? []),
       ],
-      publicFeatures: [wellKnownFeature(steward), ...webFeatures, ...(options.publicFeatures ?? [])],
+      publicFeatures: [wellKnownFeature(steward, isLoopback(config.host) ? { allowedHosts: [...LOOPBACK_HOSTS, config.host] } : {}), ...webFeatures, ...(options.publicFeatures ?? [])],
       onClose: async () => {
         await world?.close();
         steward.close();
