@@ -277,7 +277,10 @@ export class AuditLog {
     const promise = new Promise<AppendReceipt>((resolve, reject) => {
       this.#queue.push({ ...item, resolve, reject });
     });
-    if (isCommitmentType(item.event.type) || this.#queue.length >= this.#maxBatch) this.#flushQueue();
+    // INVARIANT: the log never writes inside a caller's open transaction: a rollback there would undo
+    // the rows while the in-memory tree kept them. Such appends are flushed once the caller is done.
+    if (this.store.db.inTransaction) setImmediate(() => this.#flushQueue());
+    else if (isCommitmentType(item.event.type) || this.#queue.length >= this.#maxBatch) this.#flushQueue();
     else this.#timer ??= setTimeout(() => this.#flushQueue(), this.#maxDelayMs);
     return promise;
   }
@@ -288,6 +291,11 @@ export class AuditLog {
    */
   appendDurably(event: AuditEvent, options: AppendOptions = {}): AppendReceipt {
     this.#assertOpen();
+    if (this.store.db.inTransaction) {
+      throw new AuditError('ERR_AUDIT_APPEND_FAILED', 'cannot append durably inside an open transaction: it could still roll back; append after it commits', {
+        details: { type: event.type },
+      });
+    }
     const item = this.#prepare(event, options);
     let receipt: AppendReceipt | undefined;
     let failure: unknown;
