@@ -1,4 +1,4 @@
-import { parseRecordedDecisions, SpendLedger, type CompiledPolicy, type PolicyRequest, type RecordedDecision, type ReserveOptions, type ReserveResult, type SpendQuery } from '@steward/policy';
+import { parseRecordedDecisions, reservesMoney, SpendLedger, type CompiledPolicy, type PolicyRequest, type RecordedDecision, type ReserveOptions, type ReserveResult, type SpendQuery } from '@steward/policy';
 import type { Clock } from '@steward/protocol';
 import type { Migration, Store } from '@steward/store';
 
@@ -49,7 +49,8 @@ export class RecordingLedger extends SpendLedger {
 
   /** Decides and reserves as the parent does, and records the inputs in the same transaction. */
   override decideAndReserve(policy: CompiledPolicy, request: PolicyRequest, options: ReserveOptions = {}): ReserveResult {
-    return this.#store.durably(() => {
+    const write = reservesMoney(request) ? this.#store.durably.bind(this.#store) : this.#store.transaction.bind(this.#store);
+    return write(() => {
       const outer = this.#capture;
       const capture: Record<string, number> = {};
       this.#capture = capture;

@@ -31,7 +31,7 @@ export type { CompiledPolicy, SpendLookup, SpendQuery, Fired } from './compile.t
 export { decide, evaluatePolicy, approvalExpiresAt } from './decide.ts';
 export type { DecideOptions, Evaluation } from './decide.ts';
 export { loadPolicy, parsePolicyRequest } from './load.ts';
-export { SpendLedger } from './ledger.ts';
+export { SpendLedger, reservesMoney } from './ledger.ts';
 export type { Reservation, ReservationState, ReserveOptions, ReserveResult } from './ledger.ts';
 export { MIGRATIONS } from './migrations.ts';
 export { parseMoneyText, formatMoney } from './money.ts';

@@ -77,6 +77,11 @@ function toReservation(r: Row): Reservation {
   };
 }
 
+/** True when deciding `request` may reserve money: an order or recurring charge with an amount. */
+export function reservesMoney(request: PolicyRequest): boolean {
+  return request.amount !== undefined && (request.action === 'order' || request.action === 'recurring');
+}
+
 /**
  * The spend ledger: decides and reserves in one `BEGIN IMMEDIATE` transaction, so two concurrent
  * orders can never both fit under one cap; commits on receipt, releases on failure or expiry.
@@ -145,14 +150,17 @@ export class SpendLedger {
 
   /**
    * Decides `request` and, when it is allowed (or asked and `approved`) and carries an amount,
-   * reserves that amount, all in one immediate transaction written durably.
+   * reserves that amount, all in one immediate transaction (written durably when it can reserve money).
    */
   decideAndReserve(
     policy: CompiledPolicy,
     request: PolicyRequest,
     options: ReserveOptions = {},
   ): ReserveResult {
-    return this.#store.durably(() => {
+    // Only a decision that can hold money is a commitment written with synchronous=FULL; the rest
+    // (contacting vendors, counter-offers, sharing data) need no fsync of their own.
+    const write = reservesMoney(request) ? this.#store.durably.bind(this.#store) : this.#store.transaction.bind(this.#store);
+    return write(() => {
       const decision = decide(policy, request, {
         spend: this.lookup,
         clock: this.#clock,

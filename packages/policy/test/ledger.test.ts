@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FixedClock } from '@steward/protocol';
 import { openStore, type Store } from '@steward/store';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadPolicy, MIGRATIONS, PolicyError, SpendLedger, type PolicyRequest } from '../src/index.ts';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { loadPolicy, MIGRATIONS, PolicyError, reservesMoney, SpendLedger, type PolicyRequest } from '../src/index.ts';
 
 const CAP_POLICY = `version: 1
 name: cap
@@ -47,6 +47,21 @@ afterEach(() => {
 
 describe('SpendLedger', () => {
   const policy = loadPolicy(CAP_POLICY);
+
+  it('writes a decision with synchronous=FULL only when it can reserve money', () => {
+    const ledger = new SpendLedger(store, { clock });
+    const durably = vi.spyOn(store, 'durably');
+    const plain = vi.spyOn(store, 'transaction');
+    const contact: PolicyRequest = { ...order(100), action: 'contact_vendor', amount: undefined };
+    expect(reservesMoney(order(100))).toBe(true);
+    expect(reservesMoney(contact)).toBe(false);
+    ledger.decideAndReserve(policy, contact);
+    expect(durably).not.toHaveBeenCalled();
+    expect(plain).toHaveBeenCalledTimes(1);
+    ledger.decideAndReserve(policy, order(100));
+    expect(durably).toHaveBeenCalledTimes(1);
+    vi.restoreAllMocks();
+  });
 
   it('reserves what it allows and refuses what would go over the cap', () => {
     const ledger = new SpendLedger(store, { clock });
