@@ -1,56 +1,20 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '@steward/store';
 import { MIGRATIONS, openAuditLog } from '@steward/audit';
-import { runCli, type CliContext } from '../src/index.ts';
+import { useCliHarness } from './support/harness.ts';
 
-let dir: string;
-let ctx: CliContext;
-let stdout: string[];
-let stderr: string[];
+const h = useCliHarness('audit');
+const run = h.run;
 const key = generateKeyPairSync('ed25519');
 const signer = { name: 'steward.test/audit', privateKey: key.privateKey };
 const jwk = JSON.stringify(key.publicKey.export({ format: 'jwk' }));
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'steward-cli-audit-'));
-  ctx = {
-    dataDir: join(dir, 'data'),
-    dbPath: join(dir, 'data', 'steward.db'),
-    homeDir: join(dir, 'home'),
-    brokerUrl: 'http://127.0.0.1:1',
-  };
-  mkdirSync(ctx.dataDir, { recursive: true });
-  stdout = [];
-  stderr = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const run = async (...args: string[]) => {
-  stdout.length = 0;
-  stderr.length = 0;
-  const code = await runCli(['audit', ...args], ctx);
-  return { code, out: stdout.join(''), err: stderr.join('') };
-};
-
 /** The broker's side: append `n` events to the database and sign a checkpoint. */
 function brokerAppends(from: number, n: number, sign = true): void {
-  const store = openStore(ctx.dbPath, { migrations: { audit: MIGRATIONS } });
+  const store = openStore(h.ctx.dbPath, { migrations: { audit: MIGRATIONS } });
   const log = openAuditLog(store, { origin: 'steward.test/audit', signer });
   for (let i = from; i < from + n; i++) {
     log.appendDurably({
@@ -72,7 +36,7 @@ describe('steward audit', () => {
     const ok = await run('verify', '--key', jwk);
     expect(ok.code).toBe(0);
     expect(ok.out).toContain('ok: 9 events');
-    const store = openStore(ctx.dbPath);
+    const store = openStore(h.ctx.dbPath);
     store.db
       .prepare(
         "UPDATE audit_leaves SET event = CAST(replace(CAST(event AS TEXT), 'decision 6', 'decision 7') AS BLOB) WHERE idx = 6",
@@ -103,12 +67,12 @@ describe('steward audit', () => {
     brokerAppends(0, 7);
     await run('witness', '--key', jwk);
     brokerAppends(7, 3);
-    const file = join(dir, 'export.jsonl');
+    const file = join(h.dir, 'export.jsonl');
     const e = await run('export', '--out', file);
     expect(e.code).toBe(0);
     expect(e.out).toContain('exported 10 events');
     expect(e.out).toContain('(witnessed)');
-    const keyFile = join(dir, 'broker.jwk');
+    const keyFile = join(h.dir, 'broker.jwk');
     writeFileSync(keyFile, jwk);
     const v = await run('verify-export', file, '--key', keyFile);
     expect(v.code).toBe(0);
@@ -129,13 +93,13 @@ describe('steward audit', () => {
     brokerAppends(4, 2);
     expect((await run('witness')).out).toContain('grew from 4 to 6 events');
     // The broker's database is replaced by a different history signed with the same key.
-    rmSync(ctx.dbPath);
-    rmSync(`${ctx.dbPath}-wal`, { force: true });
-    rmSync(`${ctx.dbPath}-shm`, { force: true });
+    rmSync(h.ctx.dbPath);
+    rmSync(`${h.ctx.dbPath}-wal`, { force: true });
+    rmSync(`${h.ctx.dbPath}-shm`, { force: true });
     brokerAppends(100, 8);
     const alarm = await run('witness');
     expect(alarm.code).toBe(1);
     expect(alarm.err).toContain('error ERR_AUDIT_HISTORY_REWRITTEN');
-    expect(JSON.parse(readFileSync(join(ctx.homeDir, 'witness.json'), 'utf8')).alarms).toHaveLength(1);
+    expect(JSON.parse(readFileSync(join(h.ctx.homeDir, 'witness.json'), 'utf8')).alarms).toHaveLength(1);
   });
 });

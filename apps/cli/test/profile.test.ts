@@ -1,37 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AuditEvent, DataClass, Decision } from '@steward/protocol';
 import { openAuditLog, MIGRATIONS as AUDIT_MIGRATIONS } from '@steward/audit';
 import { openStore } from '@steward/store';
 import { MIGRATIONS, loadProfileKeyFile, openProfile } from '@steward/profile';
-import { runCli, type CliContext } from '../src/index.ts';
+import { useCliHarness } from './support/harness.ts';
 
-let dir: string;
-let ctx: CliContext;
-let stdout: string[];
-let stderr: string[];
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'steward-cli-profile-'));
-  ctx = { dataDir: join(dir, 'data'), dbPath: join(dir, 'data', 'steward.db'), homeDir: join(dir, 'home'), brokerUrl: 'http://127.0.0.1:1' };
-  stdout = [];
-  stderr = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  rmSync(dir, { recursive: true, force: true });
-});
+const h = useCliHarness('profile');
+const run = h.run;
 
 const allow = (relay: DataClass[] = []): Decision => ({
   effect: 'allow',
@@ -44,26 +21,25 @@ const allow = (relay: DataClass[] = []): Decision => ({
   decidedAt: '2026-11-26T10:00:00Z',
 });
 
-const run = async (...args: string[]) => {
-  stdout.length = 0;
-  stderr.length = 0;
-  const code = await runCli(['profile', ...args], ctx);
-  return { code, out: stdout.join(''), err: stderr.join('') };
-};
-
 describe('steward profile', () => {
   it('sets, shows masked or revealed, and removes values, with a 0600 key file created on first use', async () => {
     expect((await run('set', 'phone', '+1 415 555 0134')).code).toBe(0);
     expect((await run('set', 'address', '12 Rue des Lilas, 75011 Paris', '--label', 'home')).code).toBe(0);
-    expect(statSync(join(ctx.dataDir, 'profile.key')).mode & 0o777).toBe(0o600);
-    expect(readFileSync(ctx.dbPath).includes(Buffer.from('Lilas'))).toBe(false);
+    expect(statSync(join(h.ctx.dataDir, 'profile.key')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(h.ctx.dbPath).includes(Buffer.from('Lilas'))).toBe(false);
 
     const masked = await run('show');
     expect(masked.out).toContain('phone (primary): +');
     expect(masked.out).not.toContain('555');
     expect(masked.out).not.toContain('Lilas');
     const revealed = await run('show', 'address', '--reveal', '--json');
-    expect(JSON.parse(revealed.out)).toEqual([expect.objectContaining({ dataClass: 'address', label: 'home', value: '12 Rue des Lilas, 75011 Paris' })]);
+    expect(JSON.parse(revealed.out)).toEqual([
+      expect.objectContaining({
+        dataClass: 'address',
+        label: 'home',
+        value: '12 Rue des Lilas, 75011 Paris',
+      }),
+    ]);
 
     expect((await run('remove', 'phone')).out).toContain('removed phone (primary)');
     expect((await run('show', 'phone')).out).toContain('no values stored');
@@ -84,23 +60,30 @@ describe('steward profile', () => {
     await run('set', 'name', 'Alice Martin');
     await run('set', 'email', 'alice@example.com');
     const events: AuditEvent[] = [];
-    const store = openStore(ctx.dbPath, { migrations: { profile: MIGRATIONS, audit: AUDIT_MIGRATIONS } });
+    const store = openStore(h.ctx.dbPath, { migrations: { profile: MIGRATIONS, audit: AUDIT_MIGRATIONS } });
     const log = openAuditLog(store);
     try {
       const p = openProfile(store, {
-        dataKey: loadProfileKeyFile(ctx.dataDir),
+        dataKey: loadProfileKeyFile(h.ctx.dataDir),
         audit: (e) => {
           events.push(e);
           log.appendDurably(e);
         },
         decide: (req) => allow(req.dataClass === 'email' ? ['email'] : []),
       });
-      await p.disclose({ vendor: { origin: 'https://shop.example', verified: true }, purpose: 'order', taskId: 'task-1', fields: ['name', 'email'] });
+      await p.disclose({
+        vendor: { origin: 'https://shop.example', verified: true },
+        purpose: 'order',
+        taskId: 'task-1',
+        fields: ['name', 'email'],
+      });
     } finally {
       log.close();
       store.close();
     }
-    expect((await run('request-erasure', 'https://shop.example', 'name')).out).toMatch(/recorded erasure request era-[0-9a-f]+ to https:\/\/shop\.example for name/);
+    expect((await run('request-erasure', 'https://shop.example', 'name')).out).toMatch(
+      /recorded erasure request era-[0-9a-f]+ to https:\/\/shop\.example for name/,
+    );
     const text = await run('who-knows');
     expect(text.code).toBe(0);
     expect(text.out).toContain('https://shop.example');
@@ -108,13 +91,18 @@ describe('steward profile', () => {
     expect(text.out).toMatch(/email \(primary\): relay address, 1× for order/);
     expect(text.out).toContain('erasure requested');
     expect(text.out).not.toContain('alice@example.com');
-    const json = JSON.parse((await run('who-knows', 'https://shop.example', '--json')).out) as { vendor: string; fields: unknown[] }[];
+    const json = JSON.parse((await run('who-knows', 'https://shop.example', '--json')).out) as {
+      vendor: string;
+      fields: unknown[];
+    }[];
     expect(json[0]?.fields).toHaveLength(2);
     expect(events.filter((e) => e.type === 'disclosure')).toHaveLength(2);
     // The audit log has every profile event: the CLI's edits and erasure request, the disclosures.
-    const check = openStore(ctx.dbPath, { migrations: { audit: AUDIT_MIGRATIONS } });
+    const check = openStore(h.ctx.dbPath, { migrations: { audit: AUDIT_MIGRATIONS } });
     try {
-      const logged = openAuditLog(check).query({ order: 'asc', limit: 100 }).entries.map((e) => [e.event.type, e.event.data?.dataClass ?? null]);
+      const logged = openAuditLog(check)
+        .query({ order: 'asc', limit: 100 })
+        .entries.map((e) => [e.event.type, e.event.data?.dataClass ?? null]);
       expect(logged).toEqual([
         ['profile.changed', 'name'],
         ['profile.changed', 'email'],
@@ -125,6 +113,8 @@ describe('steward profile', () => {
     } finally {
       check.close();
     }
-    expect((await run('who-knows', 'https://other.example')).out).toContain('no vendor has received anything');
+    expect((await run('who-knows', 'https://other.example')).out).toContain(
+      'no vendor has received anything',
+    );
   });
 });

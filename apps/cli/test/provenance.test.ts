@@ -1,48 +1,12 @@
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AgentManifest } from '@steward/protocol';
 import { signManifest } from '@steward/provenance';
-import { runCli, type CliContext } from '../src/index.ts';
+import { useCliHarness } from './support/harness.ts';
 
-let dir: string;
-let ctx: CliContext;
-let stdout: string[];
-let stderr: string[];
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'steward-cli-provenance-'));
-  ctx = {
-    dataDir: join(dir, 'data'),
-    dbPath: join(dir, 'data', 'steward.db'),
-    homeDir: join(dir, 'home'),
-    brokerUrl: 'http://127.0.0.1:1',
-  };
-  mkdirSync(ctx.dataDir, { recursive: true });
-  stdout = [];
-  stderr = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout.push(String(chunk));
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const run = async (...args: string[]) => {
-  stdout.length = 0;
-  stderr.length = 0;
-  const code = await runCli(['provenance', ...args], ctx);
-  return { code, out: stdout.join(''), err: stderr.join('') };
-};
+const h = useCliHarness('provenance');
+const run = h.run;
 
 // RFC 8037 Appendix A test key (published; never for production).
 const privateJwk = {
@@ -85,7 +49,7 @@ describe('steward provenance', () => {
   });
 
   it("add-edge and import: the person's notes and imported facts show up", async () => {
-    const file = join(dir, 'notes.json');
+    const file = join(h.dir, 'notes.json');
     writeFileSync(
       file,
       JSON.stringify({
@@ -126,17 +90,20 @@ describe('steward provenance', () => {
 
   it('agent: shows the manifest, checks the maker signature and renders the disclosure', async () => {
     const signed = await signManifest(manifest, privateJwk);
-    writeFileSync(join(ctx.dataDir, 'agent-manifest.json'), JSON.stringify(signed));
-    writeFileSync(join(ctx.dataDir, 'agent-maker.jwk.json'), JSON.stringify(publicJwk));
+    writeFileSync(join(h.ctx.dataDir, 'agent-manifest.json'), JSON.stringify(signed));
+    writeFileSync(join(h.ctx.dataDir, 'agent-maker.jwk.json'), JSON.stringify(publicJwk));
     const r = await run('agent', '--as-of', '2026-11-25');
     expect(r.code).toBe(0);
     expect(r.out).toContain('signature    verified');
     expect(r.out).toContain('Amazon.com, Inc. owns Whole Foods Market and Zappos.com.');
-    writeFileSync(join(ctx.dataDir, 'agent-manifest.json'), JSON.stringify({ ...signed, model: 'swapped' }));
+    writeFileSync(
+      join(h.ctx.dataDir, 'agent-manifest.json'),
+      JSON.stringify({ ...signed, model: 'swapped' }),
+    );
     const tampered = await run('agent', '--json');
     expect(JSON.parse(tampered.out).signature).toBe('invalid');
-    const missing = await run('agent', '--manifest', join(dir, 'none.json'));
+    const missing = await run('agent', '--manifest', join(h.dir, 'none.json'));
     expect(missing.err).toContain('error ERR_PROVENANCE_MANIFEST_INVALID');
-    expect(readFileSync(join(ctx.dataDir, 'agent-maker.jwk.json'), 'utf8')).not.toContain('"d"');
+    expect(readFileSync(join(h.ctx.dataDir, 'agent-maker.jwk.json'), 'utf8')).not.toContain('"d"');
   });
 });
