@@ -267,8 +267,8 @@ interface PageCount {
 // event bytes stays near PAGE_BYTES: memory is bounded by the page, not the log.
 const FIRST_PAGE = 256;
 const MIN_PAGE = 16;
-const MAX_PAGE = 4096;
-const PAGE_BYTES = 2 * 2 ** 20;
+const MAX_PAGE = 2048;
+const PAGE_BYTES = 2 ** 20;
 
 // Layout of the scan's work buffer: the 65-byte input of an interior hash (0x01 ‖ left ‖ right),
 // then one 32-byte slot per level for the compact range carried from page to page, then, per

@@ -12,7 +12,7 @@ import {
 } from '../../src/index.ts';
 import { ev, KEY, openLog, SIGNER, tempDb } from './helpers.ts';
 
-// verifyLog checks a log in pages (the first of 256 events, then up to 4,096) with bulk queries
+// verifyLog checks a log in pages (the first of 256 events, then up to 2,048) with bulk queries
 // and falls back to a row-by-row pass over a page only when something in it differs. These logs
 // span several pages, with signed checkpoints inside and at the end of pages, so every tamper
 // below is found by the fallback after the bulk check of its page failed, and must still be named
