@@ -9,6 +9,7 @@ export const STORE_ERROR_STATUS = {
   ERR_STORE_MIGRATION_FAILED: 500,
   ERR_STORE_MIGRATION_CHANGED: 500,
   ERR_STORE_CLOSED: 503,
+  ERR_STORE_SYNC_FAILED: 500,
 } as const satisfies Record<string, number>;
 
 /** A code raised by the store. */

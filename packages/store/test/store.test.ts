@@ -15,8 +15,16 @@ afterEach(() => {
 });
 
 const notes: Migration[] = [
-  { version: 1, name: 'create-notes', up: 'CREATE TABLE notes_items (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT' },
-  { version: 2, name: 'add-created-at', up: "ALTER TABLE notes_items ADD COLUMN created_at TEXT NOT NULL DEFAULT ''" },
+  {
+    version: 1,
+    name: 'create-notes',
+    up: 'CREATE TABLE notes_items (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT',
+  },
+  {
+    version: 2,
+    name: 'add-created-at',
+    up: "ALTER TABLE notes_items ADD COLUMN created_at TEXT NOT NULL DEFAULT ''",
+  },
 ];
 
 function codeOf(fn: () => unknown): string {
@@ -67,7 +75,10 @@ describe('openStore', () => {
 
   it('refuses a database written by a newer schema and touches nothing', () => {
     const path = join(dir, 'newer.db');
-    const future: Migration[] = [...notes, { version: 3, name: 'future', up: 'CREATE TABLE notes_future (x INTEGER) STRICT' }];
+    const future: Migration[] = [
+      ...notes,
+      { version: 3, name: 'future', up: 'CREATE TABLE notes_future (x INTEGER) STRICT' },
+    ];
     openStore(path, { migrations: { notes: future } }).close();
     const before = sha(path);
     const error = (() => {
@@ -97,16 +108,27 @@ describe('openStore', () => {
   it('refuses a migration whose text changed after it was applied', () => {
     const path = join(dir, 'changed.db');
     openStore(path, { migrations: { notes } }).close();
-    const edited = [notes[0]!, { ...notes[1]!, up: "ALTER TABLE notes_items ADD COLUMN other TEXT NOT NULL DEFAULT ''" }];
-    expect(codeOf(() => openStore(path, { migrations: { notes: edited } }))).toBe('ERR_STORE_MIGRATION_CHANGED');
+    const edited = [
+      notes[0]!,
+      { ...notes[1]!, up: "ALTER TABLE notes_items ADD COLUMN other TEXT NOT NULL DEFAULT ''" },
+    ];
+    expect(codeOf(() => openStore(path, { migrations: { notes: edited } }))).toBe(
+      'ERR_STORE_MIGRATION_CHANGED',
+    );
   });
 
   it('rolls back a failing migration as a whole', () => {
     const path = join(dir, 'fail.db');
     const broken: Migration[] = [
-      { version: 1, name: 'half', up: 'CREATE TABLE notes_half (x INTEGER) STRICT; INSERT INTO no_such_table VALUES (1)' },
+      {
+        version: 1,
+        name: 'half',
+        up: 'CREATE TABLE notes_half (x INTEGER) STRICT; INSERT INTO no_such_table VALUES (1)',
+      },
     ];
-    expect(codeOf(() => openStore(path, { migrations: { notes: broken } }))).toBe('ERR_STORE_MIGRATION_FAILED');
+    expect(codeOf(() => openStore(path, { migrations: { notes: broken } }))).toBe(
+      'ERR_STORE_MIGRATION_FAILED',
+    );
     const raw = new Database(path, { readonly: true });
     expect(raw.prepare("SELECT name FROM sqlite_master WHERE name = 'notes_half'").get()).toBeUndefined();
     raw.close();
@@ -127,9 +149,11 @@ describe('openStore', () => {
     holder.exec('BEGIN EXCLUSIVE');
     try {
       const store = openStore(path, { busyTimeoutMs: 50 });
-      expect(codeOf(() => store.transaction(() => store.db.prepare("INSERT INTO notes_items (body) VALUES ('x')").run()))).toBe(
-        'ERR_STORE_LOCKED',
-      );
+      expect(
+        codeOf(() =>
+          store.transaction(() => store.db.prepare("INSERT INTO notes_items (body) VALUES ('x')").run()),
+        ),
+      ).toBe('ERR_STORE_LOCKED');
       store.close();
     } catch (error) {
       // Opening itself may already hit the lock, which is the same answer.
@@ -152,12 +176,16 @@ describe('openStore', () => {
     expect(() =>
       store.durably(() => {
         store.transaction(() => store.db.prepare("INSERT INTO notes_items (body) VALUES ('inner')").run());
-        store.durably(() => store.db.prepare("INSERT INTO notes_items (body) VALUES ('inner durable')").run());
+        store.durably(() =>
+          store.db.prepare("INSERT INTO notes_items (body) VALUES ('inner durable')").run(),
+        );
         throw new Error('outer fails');
       }),
     ).toThrow('outer fails');
     expect(store.db.prepare('SELECT COUNT(*) AS n FROM notes_items').get()).toEqual({ n: 0 });
-    store.durably(() => store.transaction(() => store.db.prepare("INSERT INTO notes_items (body) VALUES ('kept')").run()));
+    store.durably(() =>
+      store.transaction(() => store.db.prepare("INSERT INTO notes_items (body) VALUES ('kept')").run()),
+    );
     expect(store.db.prepare('SELECT COUNT(*) AS n FROM notes_items').get()).toEqual({ n: 1 });
     store.close();
   });
@@ -171,6 +199,78 @@ describe('openStore', () => {
     });
     expect(during).toBe(2);
     expect(store.db.pragma('synchronous', { simple: true })).toBe(1);
+    store.close();
+  });
+
+  it('rolls back only the failing savepoint and keeps the outer transaction', () => {
+    const store = openStore(join(dir, 's.db'), { migrations: { notes } });
+    const insert = (body: string) => store.statement('INSERT INTO notes_items (body) VALUES (?)').run(body);
+    store.transaction(() => {
+      insert('before');
+      expect(() =>
+        store.transaction(() => {
+          insert('inner');
+          throw new Error('inner fails');
+        }),
+      ).toThrow('inner fails');
+      insert('after');
+    });
+    expect(store.db.prepare('SELECT body FROM notes_items ORDER BY id').pluck().all()).toEqual([
+      'before',
+      'after',
+    ]);
+    expect(store.db.inTransaction).toBe(false);
+    store.close();
+  });
+
+  it('refuses a transaction function that returns a promise, and rolls it back', () => {
+    const store = openStore(join(dir, 'p.db'), { migrations: { notes } });
+    expect(() =>
+      store.transaction(() => {
+        store.statement("INSERT INTO notes_items (body) VALUES ('async')").run();
+        return Promise.resolve(1);
+      }),
+    ).toThrow('cannot return a promise');
+    expect(store.db.prepare('SELECT COUNT(*) AS n FROM notes_items').get()).toEqual({ n: 0 });
+    expect(store.db.inTransaction).toBe(false);
+    store.close();
+  });
+
+  it('prepares a statement once and hands the same one back', () => {
+    const store = openStore(join(dir, 'c.db'), { migrations: { notes } });
+    const a = store.statement('SELECT COUNT(*) AS n FROM notes_items');
+    expect(store.statement('SELECT COUNT(*) AS n FROM notes_items')).toBe(a);
+    expect(a.get()).toEqual({ n: 0 });
+    expect(() => store.statement('SELECT nope FROM nowhere')).toThrow(/no such table/);
+    store.close();
+    expect(codeOf(() => store.statement('SELECT 1 AS one'))).toBe('ERR_STORE_CLOSED');
+  });
+
+  it('whenSynced resolves after committed writes reach the WAL on disk, and shares a sync between callers', async () => {
+    const store = openStore(join(dir, 'w.db'), { migrations: { notes } });
+    store.transaction(() => store.statement("INSERT INTO notes_items (body) VALUES ('one')").run());
+    const first = store.whenSynced();
+    store.transaction(() => store.statement("INSERT INTO notes_items (body) VALUES ('two')").run());
+    // Asked while the first sync runs: both wait for the next one, which covers the second commit.
+    const second = store.whenSynced();
+    const third = store.whenSynced();
+    expect(third).toBe(second);
+    expect(second).not.toBe(first);
+    await Promise.all([first, second, third]);
+    await store.whenSynced();
+    // A second connection sees both commits (they are in the WAL that was synced).
+    const other = new Database(join(dir, 'w.db'), { readonly: true });
+    expect(other.prepare('SELECT COUNT(*) AS n FROM notes_items').get()).toEqual({ n: 2 });
+    other.close();
+    const pending = store.whenSynced();
+    store.close();
+    await expect(pending).resolves.toBeUndefined();
+    expect(() => store.whenSynced()).toThrow(StoreError);
+  });
+
+  it('whenSynced resolves at once for an in-memory store', async () => {
+    const store = openStore(':memory:', { migrations: { notes } });
+    await expect(store.whenSynced()).resolves.toBeUndefined();
     store.close();
   });
 });
