@@ -279,9 +279,9 @@ export class AuditLog {
     });
     // INVARIANT: the log never writes inside a caller's open transaction: a rollback there would undo
     // the rows while the in-memory tree kept them. Such appends are flushed once the caller is done.
-    if (this.store.db.inTransaction) setImmediate(() => this.#flushQueue());
-    else if (isCommitmentType(item.event.type) || this.#queue.length >= this.#maxBatch) this.#flushQueue();
-    else this.#timer ??= setTimeout(() => this.#flushQueue(), this.#maxDelayMs);
+    if (this.store.db.inTransaction) setImmediate(() => this.#flushQueue(undefined, 'group'));
+    else if (isCommitmentType(item.event.type) || this.#queue.length >= this.#maxBatch) this.#flushQueue(undefined, 'group');
+    else this.#timer ??= setTimeout(() => this.#flushQueue(undefined, 'group'), this.#maxDelayMs);
     return promise;
   }
 
@@ -619,7 +619,14 @@ export class AuditLog {
     return { event: parsed, bytes, payload: { salt, text, commitment } };
   }
 
-  #flushQueue(extra?: () => void): void {
+  /**
+   * Writes the queue in one transaction. `sync` (explicit flushes, durable appends, erasures,
+   * checkpoints) commits with `synchronous=FULL` and acknowledges at once. `group` commits normally
+   * and acknowledges once an fdatasync of the WAL in the thread pool returns, so the fsync does not
+   * block this thread and is shared by every batch committed meanwhile; a batch holding a commitment
+   * event is still written with `synchronous=FULL`.
+   */
+  #flushQueue(extra?: () => void, mode: 'sync' | 'group' = 'sync'): void {
     if (this.#timer) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
@@ -631,8 +638,10 @@ export class AuditLog {
     const receipts: AppendReceipt[] = [];
     const s = this.#stmts;
     let root: Buffer;
+    let syncNow: boolean;
     try {
-      root = this.store.durably(() => {
+      syncNow = mode === 'sync' || batch.some((item) => isCommitmentType(item.event.type));
+      root = (syncNow ? this.store.durably.bind(this.store) : this.store.transaction.bind(this.store))(() => {
         const leaves: unknown[][] = [];
         const nodes: unknown[][] = [];
         for (const item of batch) {
@@ -679,7 +688,19 @@ export class AuditLog {
     }
     this.#frontier = next;
     this.#root = root;
-    batch.forEach((item, i) => item.resolve(receipts[i]!));
+    if (syncNow) batch.forEach((item, i) => item.resolve(receipts[i]!));
+    else
+      this.store.whenSynced().then(
+        () => batch.forEach((item, i) => item.resolve(receipts[i]!)),
+        (cause: unknown) => {
+          // Written, but the disk did not confirm it: not acknowledged (the rows stay in the log).
+          const error = new AuditError('ERR_AUDIT_APPEND_FAILED', `${batch.length} audit event(s) were written but could not be confirmed on disk`, {
+            cause,
+            details: { unconfirmed: batch.length },
+          });
+          for (const item of batch) item.reject(error);
+        },
+      );
     if (batch.length > 0) {
       this.#maybeCheckpoint();
       this.#scheduleIndexing();
