@@ -79,6 +79,7 @@ if (process.argv[2] === '--verify-export') {
       verifyCpuMs: v.cpuMs,
       exportMs: e.wallMs,
       bytes,
+      hashed,
       rawOpsPerSec: hashed / (raw.wallMs / 1000),
       rawCpuOpsPerSec: hashed / (raw.cpuMs / 1000),
       bareOpsPerSec: hashed / (bareT.wallMs / 1000),
@@ -238,6 +239,7 @@ const res = JSON.parse(child.stdout) as {
   verifyCpuMs: number;
   exportMs: number;
   bytes: number;
+  hashed: number;
   rawOpsPerSec: number;
   rawCpuOpsPerSec: number;
   bareOpsPerSec: number;
@@ -251,7 +253,13 @@ const verify = chunkSample('full verify (recompute leaves, nodes, root, checkpoi
 const exp = chunkSample('export JSONL (streamed)', [res.exportMs], N, res.exportMs, N);
 const bytes = res.bytes;
 
-report(`log of ${N.toLocaleString('en-US')} events (avg ${avgBytes} B canonical event)`, raw, [group, verify, exp]);
+// The table's baseline is the raw rate measured in the verify process right before verify (timed
+// as one loop, like verify), so the verify row's ratio is the same-process one of the notes below;
+// the durable-append table above uses the rate measured in this process.
+const hashedInChild = res.hashed;
+const rawMs = (hashedInChild / res.rawOpsPerSec) * 1000;
+const rawChild = chunkSample('raw SHA-256 leaf hash in the verify process (baseline)', [rawMs], hashedInChild, rawMs, hashedInChild);
+report(`log of ${N.toLocaleString('en-US')} events (avg ${avgBytes} B canonical event)`, rawChild, [group, verify, exp]);
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
 note(
