@@ -60,15 +60,15 @@ export class RecordingLedger extends SpendLedger {
       } finally {
         this.#capture = outer;
       }
-      const db = this.#store.db;
-      db.prepare('INSERT INTO server_decisions (decided_at, request_json, decision_json, spent_json) VALUES (?, ?, ?, ?)').run(
+      const store = this.#store;
+      store.statement('INSERT INTO server_decisions (decided_at, request_json, decision_json, spent_json) VALUES (?, ?, ?, ?)').run(
         result.decision.decidedAt,
         JSON.stringify(request),
         JSON.stringify(result.decision),
         JSON.stringify(capture),
       );
       if (++this.#inserts % 100 === 0) {
-        db.prepare('DELETE FROM server_decisions WHERE seq <= (SELECT MAX(seq) FROM server_decisions) - ?').run(MAX_RECORDED_DECISIONS);
+        store.statement('DELETE FROM server_decisions WHERE seq <= (SELECT MAX(seq) FROM server_decisions) - ?').run(MAX_RECORDED_DECISIONS);
       }
       return result;
     });
@@ -77,8 +77,8 @@ export class RecordingLedger extends SpendLedger {
 
 /** The most recent recorded decisions, oldest first (at most `limit`). */
 export function recordedDecisions(store: Store, limit = MAX_RECORDED_DECISIONS): RecordedDecision[] {
-  const rows = store.db
-    .prepare('SELECT request_json, decision_json, spent_json FROM server_decisions ORDER BY seq DESC LIMIT ?')
+  const rows = store
+    .statement('SELECT request_json, decision_json, spent_json FROM server_decisions ORDER BY seq DESC LIMIT ?')
     .all(limit) as Array<{ request_json: string; decision_json: string; spent_json: string }>;
   rows.reverse();
   return parseRecordedDecisions(

@@ -110,7 +110,7 @@ export class SpendLedger {
     const key = `${cats.length}:${vendors.length}`;
     let stmt = this.#statements.get(key);
     if (!stmt) {
-      stmt = this.#store.db.prepare(
+      stmt = this.#store.statement(
         `SELECT COALESCE(SUM(amount_minor), 0) AS total FROM policy_ledger
          WHERE currency = ? AND at >= ? AND (state = 'committed' OR (state = 'reserved' AND expires_at > ?))` +
           (cats.length ? ` AND category IN (${cats.map(() => '?').join(',')})` : '') +
@@ -134,8 +134,8 @@ export class SpendLedger {
    */
   ordersToday(policy: CompiledPolicy, nowMs = this.#clock.now()): number {
     const since = Math.floor(windowStart('day', false, nowMs, policy.timezone) / 1000);
-    const row = this.#store.db
-      .prepare(
+    const row = this.#store
+      .statement(
         `SELECT COUNT(*) AS n FROM policy_ledger WHERE at >= ? AND action IN ('order', 'recurring')
          AND (state = 'committed' OR (state = 'reserved' AND expires_at > ?))`,
       )
@@ -197,8 +197,8 @@ export class SpendLedger {
         budgets: JSON.stringify(budgets),
         settled_at: null,
       };
-      this.#store.db
-        .prepare(
+      this.#store
+        .statement(
           `INSERT INTO policy_ledger (reservation_id, state, amount_minor, currency, category, vendor, action, at, expires_at, policy_version, budgets, created_at)
            VALUES (@reservation_id, @state, @amount_minor, @currency, @category, @vendor, @action, @at, @expires_at, @policy_version, @budgets, @created_at)`,
         )
@@ -209,16 +209,16 @@ export class SpendLedger {
 
   /** One reservation, or undefined. */
   get(reservationId: string): Reservation | undefined {
-    const row = this.#store.db
-      .prepare('SELECT * FROM policy_ledger WHERE reservation_id = ?')
+    const row = this.#store
+      .statement('SELECT * FROM policy_ledger WHERE reservation_id = ?')
       .get(reservationId) as Row | undefined;
     return row ? toReservation(row) : undefined;
   }
 
   #settle(reservationId: string, to: 'committed' | 'released', note: string | undefined): Reservation {
     return this.#store.durably(() => {
-      const row = this.#store.db
-        .prepare('SELECT * FROM policy_ledger WHERE reservation_id = ?')
+      const row = this.#store
+        .statement('SELECT * FROM policy_ledger WHERE reservation_id = ?')
         .get(reservationId) as Row | undefined;
       if (!row) {
         throw new PolicyError('ERR_POLICY_RESERVATION_NOT_FOUND', `no reservation \`${reservationId}\``, {
@@ -236,8 +236,8 @@ export class SpendLedger {
         );
       }
       const settledAt = new Date(this.#clock.now()).toISOString();
-      this.#store.db
-        .prepare(
+      this.#store
+        .statement(
           "UPDATE policy_ledger SET state = ?, settled_at = ?, note = ? WHERE reservation_id = ? AND state = 'reserved'",
         )
         .run(to, settledAt, note ?? null, reservationId);
@@ -261,11 +261,11 @@ export class SpendLedger {
   /** Marks expired reservations released (they already stopped counting); returns them. */
   releaseExpired(): Reservation[] {
     return this.#store.durably(() => {
-      const rows = this.#store.db
-        .prepare("SELECT * FROM policy_ledger WHERE state = 'reserved' AND expires_at <= ?")
+      const rows = this.#store
+        .statement("SELECT * FROM policy_ledger WHERE state = 'reserved' AND expires_at <= ?")
         .all(this.#nowS()) as Row[];
       const settledAt = new Date(this.#clock.now()).toISOString();
-      const update = this.#store.db.prepare(
+      const update = this.#store.statement(
         "UPDATE policy_ledger SET state = 'released', settled_at = ?, note = 'expired' WHERE reservation_id = ?",
       );
       for (const r of rows) update.run(settledAt, r.reservation_id);

@@ -96,8 +96,8 @@ export class PolicyVersions {
   }
 
   #latest(shadow: boolean): Row | undefined {
-    return this.#store.db
-      .prepare('SELECT * FROM policy_versions WHERE shadow = ? ORDER BY seq DESC LIMIT 1')
+    return this.#store
+      .statement('SELECT * FROM policy_versions WHERE shadow = ? ORDER BY seq DESC LIMIT 1')
       .get(shadow ? 1 : 0) as Row | undefined;
   }
 
@@ -110,8 +110,8 @@ export class PolicyVersions {
     return this.#store.durably(() => {
       const previous = this.#latest(policy.shadow);
       const appliedAt = new Date(this.#clock.now()).toISOString();
-      const info = this.#store.db
-        .prepare(
+      const info = this.#store
+        .statement(
           'INSERT INTO policy_versions (version, name, file, source, message, kind, restored_seq, shadow, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         )
         .run(
@@ -178,7 +178,7 @@ export class PolicyVersions {
   /** The versions, newest first. */
   history(limit = 50): PolicyVersionEntry[] {
     return (
-      this.#store.db.prepare('SELECT * FROM policy_versions ORDER BY seq DESC LIMIT ?').all(limit) as Row[]
+      this.#store.statement('SELECT * FROM policy_versions ORDER BY seq DESC LIMIT ?').all(limit) as Row[]
     ).map(toEntry);
   }
 

@@ -53,12 +53,12 @@ export class Store {
    * more than running most of our queries). For `run`/`get`/`all`; a statement being iterated
    * cannot be re-entered, so use `db.prepare` for `iterate()`.
    */
-  statement(sql: string): Database.Statement {
-    let stmt = this.#statements.get(sql);
+  statement<P extends unknown[] | object = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
+    let stmt = this.#statements.get(sql) as Database.Statement<P, R> | undefined;
     if (!stmt) {
       this.#assertOpen();
       try {
-        stmt = this.db.prepare(sql);
+        stmt = this.db.prepare<P, R>(sql);
       } catch (error) {
         throw mapSqliteError(error, this.path);
       }

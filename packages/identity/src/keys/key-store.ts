@@ -111,7 +111,7 @@ export class KeyStore {
 
   /** True when the database already holds a key store. */
   static exists(store: Store): boolean {
-    return store.db.prepare('SELECT 1 FROM identity_keystore_meta WHERE id = 1').get() !== undefined;
+    return store.statement('SELECT 1 FROM identity_keystore_meta WHERE id = 1').get() !== undefined;
   }
 
   /**
@@ -119,14 +119,14 @@ export class KeyStore {
    * key file fails with `ERR_KEYSTORE_WRONG_SECRET` before any key is touched.
    */
   static open(store: Store, secret: KeyStoreSecret, options: KeyStoreOptions = {}): KeyStore {
-    const meta = store.db.prepare<[], MetaRow>('SELECT kdf, salt, check_iv, check_ct FROM identity_keystore_meta WHERE id = 1').get();
+    const meta = store.statement<[], MetaRow>('SELECT kdf, salt, check_iv, check_ct FROM identity_keystore_meta WHERE id = 1').get();
     if (!meta) {
       const salt = randomBytes(16);
       const { kek, kdf } = deriveKek(secret, salt);
       const check = seal(kek, Buffer.from(CHECK_TEXT), 'check');
       store.durably(() =>
-        store.db
-          .prepare('INSERT INTO identity_keystore_meta (id, kdf, salt, check_iv, check_ct, created_at) VALUES (1, ?, ?, ?, ?, ?)')
+        store
+          .statement('INSERT INTO identity_keystore_meta (id, kdf, salt, check_iv, check_ct, created_at) VALUES (1, ?, ?, ?, ?, ?)')
           .run(kdf, salt, check.iv, check.ct, new Date((options.clock ?? systemClock).now()).toISOString()),
       );
       return new KeyStore(store, kek, options);
@@ -167,8 +167,8 @@ export class KeyStore {
 
   #insert(key: SigningKey, purpose: KeyPurpose, notBefore: number): void {
     const sealed = seal(this.#kek, Buffer.from(JSON.stringify(exportPrivateJwk(key))), `${key.kid}|${purpose}`);
-    this.#store.db
-      .prepare('INSERT INTO identity_keys (kid, purpose, alg, public_jwk, private_iv, private_ct, created_at, not_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    this.#store
+      .statement('INSERT INTO identity_keys (kid, purpose, alg, public_jwk, private_iv, private_ct, created_at, not_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(key.kid, purpose, key.alg, JSON.stringify(key.publicJwk), sealed.iv, sealed.ct, this.#now(), notBefore);
   }
 
@@ -195,7 +195,7 @@ export class KeyStore {
     this.#store.durably(() => {
       for (const r of this.list(purpose)) {
         if (r.state === 'active' || r.state === 'pending') {
-          this.#store.db.prepare('UPDATE identity_keys SET retires_at = ? WHERE kid = ?').run(startsAt + overlap, r.kid);
+          this.#store.statement('UPDATE identity_keys SET retires_at = ? WHERE kid = ?').run(startsAt + overlap, r.kid);
           retired.push(r.kid);
         }
       }
@@ -213,14 +213,14 @@ export class KeyStore {
 
   /** Marks a key revoked here (it stops signing and is unpublished); the deny-list is separate. */
   markRevoked(kid: string): void {
-    const changes = this.#store.durably(() => this.#store.db.prepare('UPDATE identity_keys SET revoked_at = ? WHERE kid = ? AND revoked_at IS NULL').run(this.#now(), kid).changes);
+    const changes = this.#store.durably(() => this.#store.statement('UPDATE identity_keys SET revoked_at = ? WHERE kid = ? AND revoked_at IS NULL').run(this.#now(), kid).changes);
     if (changes === 0) this.get(kid);
     this.#cache.delete(kid);
   }
 
   /** One key's public facts. */
   get(kid: string): KeyRecord {
-    const row = this.#store.db.prepare<[string], KeyRow>('SELECT * FROM identity_keys WHERE kid = ?').get(kid);
+    const row = this.#store.statement<[string], KeyRow>('SELECT * FROM identity_keys WHERE kid = ?').get(kid);
     if (!row) throw new IdentityError('ERR_KEY_NOT_FOUND', `key \`${kid}\` is not in the key store`, { details: { kid } });
     return this.#record(row);
   }
@@ -229,8 +229,8 @@ export class KeyStore {
   list(purpose?: KeyPurpose): KeyRecord[] {
     const rows =
       purpose === undefined
-        ? this.#store.db.prepare<[], KeyRow>('SELECT * FROM identity_keys ORDER BY not_before, created_at, rowid').all()
-        : this.#store.db.prepare<[string], KeyRow>('SELECT * FROM identity_keys WHERE purpose = ? ORDER BY not_before, created_at, rowid').all(purpose);
+        ? this.#store.statement<[], KeyRow>('SELECT * FROM identity_keys ORDER BY not_before, created_at, rowid').all()
+        : this.#store.statement<[string], KeyRow>('SELECT * FROM identity_keys WHERE purpose = ? ORDER BY not_before, created_at, rowid').all(purpose);
     return rows.map((r) => this.#record(r));
   }
 
@@ -251,7 +251,7 @@ export class KeyStore {
   #decrypt(kid: string, purpose: KeyPurpose): SigningKey {
     const cached = this.#cache.get(kid);
     if (cached) return cached;
-    const row = this.#store.db.prepare<[string], KeyRow>('SELECT * FROM identity_keys WHERE kid = ?').get(kid);
+    const row = this.#store.statement<[string], KeyRow>('SELECT * FROM identity_keys WHERE kid = ?').get(kid);
     if (!row) throw new IdentityError('ERR_KEY_NOT_FOUND', `key \`${kid}\` is not in the key store`, { details: { kid } });
     let key: SigningKey;
     try {

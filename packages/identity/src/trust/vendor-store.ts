@@ -144,7 +144,7 @@ export class VendorStore {
     this.#revocation = options.revocation;
     this.#audit = options.audit;
     this.#clock = options.clock ?? systemClock;
-    this.#keyStmt = store.db.prepare<[string], { origin: string; jwk: string; status: VendorStatus }>(
+    this.#keyStmt = store.statement<[string], { origin: string; jwk: string; status: VendorStatus }>(
       'SELECT k.origin AS origin, k.jwk AS jwk, v.status AS status FROM identity_vendor_keys k JOIN identity_vendors v ON v.origin = k.origin WHERE k.kid = ?',
     );
   }
@@ -154,12 +154,12 @@ export class VendorStore {
   }
 
   #row(origin: string): VendorRow | undefined {
-    return this.#store.db.prepare<[string], VendorRow>('SELECT * FROM identity_vendors WHERE origin = ?').get(origin);
+    return this.#store.statement<[string], VendorRow>('SELECT * FROM identity_vendors WHERE origin = ?').get(origin);
   }
 
   #toRecord(row: VendorRow): VendorRecord {
-    const keys = this.#store.db
-      .prepare<[string], { kid: string; jwk: string }>('SELECT kid, jwk FROM identity_vendor_keys WHERE origin = ? ORDER BY kid')
+    const keys = this.#store
+      .statement<[string], { kid: string; jwk: string }>('SELECT kid, jwk FROM identity_vendor_keys WHERE origin = ? ORDER BY kid')
       .all(row.origin)
       .map((k) => ({ ...(JSON.parse(k.jwk) as PublicJwk), kid: k.kid }));
     const owners = JSON.parse(row.owners_json) as { owners: DeclaredAffiliation[]; affiliations: DeclaredAffiliation[] };
@@ -217,13 +217,13 @@ export class VendorStore {
 
   #write(origin: string, s: Snapshot, status: VendorStatus): void {
     const now = this.#now();
-    this.#store.db
-      .prepare(
+    this.#store
+      .statement(
         `UPDATE identity_vendors SET status = ?, verification_level = ?, registry = ?, card_hash = ?, card_form = ?, card_json = ?, owners_json = ?, credential = ?, display_name = ?, updated_at = ? WHERE origin = ?`,
       )
       .run(status, s.verificationLevel, s.registry, s.cardHash, s.cardForm, JSON.stringify(s.card), JSON.stringify({ owners: s.owners, affiliations: s.affiliations }), s.credential, s.card.name, now, origin);
-    this.#store.db.prepare('DELETE FROM identity_vendor_keys WHERE origin = ?').run(origin);
-    const insert = this.#store.db.prepare('INSERT INTO identity_vendor_keys (kid, origin, jwk, added_at) VALUES (?, ?, ?, ?)');
+    this.#store.statement('DELETE FROM identity_vendor_keys WHERE origin = ?').run(origin);
+    const insert = this.#store.statement('INSERT INTO identity_vendor_keys (kid, origin, jwk, added_at) VALUES (?, ?, ?, ?)');
     for (const k of s.keys) {
       const { kid, ...jwk } = k;
       insert.run(kid, origin, JSON.stringify(jwk), now);
@@ -249,8 +249,8 @@ export class VendorStore {
     if (this.#row(origin)) throw new IdentityError('ERR_VENDOR_ALREADY_ENROLLED', `\`${origin}\` is already enrolled`, { details: { origin } });
     const now = this.#now();
     this.#store.durably(() => {
-      this.#store.db
-        .prepare(
+      this.#store
+        .statement(
           `INSERT INTO identity_vendors (origin, display_name, status, verification_level, registry, card_hash, card_form, card_json, owners_json, credential, enrolled_at, updated_at)
            VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
@@ -283,11 +283,11 @@ export class VendorStore {
     if (kinds.length === 0) return { changed: false, kinds, status: record.status };
     const now = this.#now();
     const changeId = this.#store.durably(() => {
-      this.#store.db.prepare("UPDATE identity_vendor_changes SET status = 'superseded' WHERE origin = ? AND status = 'pending'").run(origin);
-      const id = this.#store.db
-        .prepare("INSERT INTO identity_vendor_changes (origin, observed_at, kinds, observed_json, status) VALUES (?, ?, ?, ?, 'pending')")
+      this.#store.statement("UPDATE identity_vendor_changes SET status = 'superseded' WHERE origin = ? AND status = 'pending'").run(origin);
+      const id = this.#store
+        .statement("INSERT INTO identity_vendor_changes (origin, observed_at, kinds, observed_json, status) VALUES (?, ?, ?, ?, 'pending')")
         .run(origin, now, kinds.join(','), JSON.stringify(after)).lastInsertRowid;
-      this.#store.db.prepare("UPDATE identity_vendors SET status = 'suspended', updated_at = ? WHERE origin = ? AND status = 'active'").run(now, origin);
+      this.#store.statement("UPDATE identity_vendors SET status = 'suspended', updated_at = ? WHERE origin = ? AND status = 'active'").run(now, origin);
       return Number(id);
     });
     emitAudit(this.#audit, this.#clock, {
@@ -305,8 +305,8 @@ export class VendorStore {
 
   /** The pending change of a vendor, if any. */
   pendingChange(origin: string): VendorChange | undefined {
-    const row = this.#store.db
-      .prepare<[string], { id: number; origin: string; observed_at: string; kinds: string; status: VendorChange['status'] }>(
+    const row = this.#store
+      .statement<[string], { id: number; origin: string; observed_at: string; kinds: string; status: VendorChange['status'] }>(
         "SELECT id, origin, observed_at, kinds, status FROM identity_vendor_changes WHERE origin = ? AND status = 'pending' ORDER BY id DESC LIMIT 1",
       )
       .get(origin);
@@ -320,8 +320,8 @@ export class VendorStore {
   confirm(origin: string, actor: AuditActor = 'person'): VendorRecord {
     if (this.#revocation.isOriginRevoked(origin)) throw new IdentityError('ERR_ORIGIN_REVOKED', `\`${origin}\` is revoked`, { details: { origin } });
     const record = this.get(origin);
-    const pending = this.#store.db
-      .prepare<[string], { id: number; observed_json: string }>("SELECT id, observed_json FROM identity_vendor_changes WHERE origin = ? AND status = 'pending' ORDER BY id DESC LIMIT 1")
+    const pending = this.#store
+      .statement<[string], { id: number; observed_json: string }>("SELECT id, observed_json FROM identity_vendor_changes WHERE origin = ? AND status = 'pending' ORDER BY id DESC LIMIT 1")
       .get(origin);
     if (!pending && record.status === 'active') {
       throw new IdentityError('ERR_VENDOR_NO_PENDING_CHANGE', `\`${origin}\` has no change to confirm`, { details: { origin } });
@@ -329,9 +329,9 @@ export class VendorStore {
     this.#store.durably(() => {
       if (pending) {
         this.#write(origin, JSON.parse(pending.observed_json) as Snapshot, 'active');
-        this.#store.db.prepare("UPDATE identity_vendor_changes SET status = 'confirmed' WHERE id = ?").run(pending.id);
+        this.#store.statement("UPDATE identity_vendor_changes SET status = 'confirmed' WHERE id = ?").run(pending.id);
       } else {
-        this.#store.db.prepare("UPDATE identity_vendors SET status = 'active', updated_at = ? WHERE origin = ?").run(this.#now(), origin);
+        this.#store.statement("UPDATE identity_vendors SET status = 'active', updated_at = ? WHERE origin = ?").run(this.#now(), origin);
       }
     });
     emitAudit(this.#audit, this.#clock, {
@@ -347,7 +347,7 @@ export class VendorStore {
   /** Suspends a vendor (its keys stop verifying). Emits `vendor.suspended`. */
   suspend(origin: string, reason: string, actor: AuditActor = 'person'): void {
     this.get(origin);
-    const changed = this.#store.durably(() => this.#store.db.prepare("UPDATE identity_vendors SET status = 'suspended', updated_at = ? WHERE origin = ? AND status = 'active'").run(this.#now(), origin).changes);
+    const changed = this.#store.durably(() => this.#store.statement("UPDATE identity_vendors SET status = 'suspended', updated_at = ? WHERE origin = ? AND status = 'active'").run(this.#now(), origin).changes);
     if (changed > 0) emitAudit(this.#audit, this.#clock, { type: 'vendor.suspended', actor, vendor: origin, summary: `vendor ${origin} suspended: ${reason}`, data: { origin, reason } });
   }
 
@@ -357,7 +357,7 @@ export class VendorStore {
    */
   revoke(origin: string, reason: string, actor: AuditActor = 'person'): void {
     this.#store.durably(() => {
-      this.#store.db.prepare("UPDATE identity_vendors SET status = 'revoked', updated_at = ? WHERE origin = ?").run(this.#now(), origin);
+      this.#store.statement("UPDATE identity_vendors SET status = 'revoked', updated_at = ? WHERE origin = ?").run(this.#now(), origin);
     });
     this.#revocation.revokeOrigin(origin, reason, actor);
   }
@@ -376,8 +376,8 @@ export class VendorStore {
 
   /** Every enrolled vendor, by origin. */
   list(): VendorRecord[] {
-    return this.#store.db
-      .prepare<[], VendorRow>('SELECT * FROM identity_vendors ORDER BY origin')
+    return this.#store
+      .statement<[], VendorRow>('SELECT * FROM identity_vendors ORDER BY origin')
       .all()
       .map((r) => this.#toRecord(r));
   }

@@ -61,8 +61,8 @@ function decryptRow(ctx: VaultContext, row: ValueRow): StoredValue {
 export function readValues(ctx: VaultContext, dataClass?: DataClass): StoredValue[] {
   const rows = (
     dataClass === undefined
-      ? ctx.store.db.prepare('SELECT * FROM profile_values ORDER BY data_class, label').all()
-      : ctx.store.db.prepare('SELECT * FROM profile_values WHERE data_class = ? ORDER BY label').all(dataClass)
+      ? ctx.store.statement('SELECT * FROM profile_values ORDER BY data_class, label').all()
+      : ctx.store.statement('SELECT * FROM profile_values WHERE data_class = ? ORDER BY label').all(dataClass)
   ) as ValueRow[];
   return rows.map((r) => decryptRow(ctx, r));
 }
