@@ -101,6 +101,7 @@ export class Steward {
   readonly hub = new EventHub();
   manifest: AgentManifest;
   readonly #allowPrivate: boolean;
+  #transport: A2aVendorTransport | undefined;
   #graph: AffiliationGraph | undefined;
   /** Events raised before the log could open (its checkpoint key is created first), appended once it is. */
   #early: Array<{ event: AuditEvent; payload: unknown; durable: boolean }> | undefined = [];
@@ -180,7 +181,7 @@ export class Steward {
         replay: this.replay,
         revocation: this.revocation,
         vendors: { list: () => this.vendors.list().map((v) => this.#enrolled(v)), get: (o) => (this.vendors.has(o) ? this.#enrolled(this.vendors.get(o)) : undefined) },
-        transport: new A2aVendorTransport({ signingKey: () => this.keys.signingKey('broker'), allowPrivate: this.#allowPrivate }),
+        transport: (this.#transport = new A2aVendorTransport({ signingKey: () => this.keys.signingKey('broker'), allowPrivate: this.#allowPrivate })),
         policy: () => this.policies.active().policy,
         ledger: this.ledger,
         provenance: {
@@ -325,8 +326,8 @@ export class Steward {
    * the person settles them, instead of quietly dropping out when the reservation would expire.
    */
   #reconcileUnsettledOrders(): void {
-    const rows = this.store.db
-      .prepare("SELECT order_id, task_id, vendor, reservation_id FROM broker_orders WHERE status = 'signed' AND status_reason IS NULL")
+    const rows = this.store
+      .statement("SELECT order_id, task_id, vendor, reservation_id FROM broker_orders WHERE status = 'signed' AND status_reason IS NULL")
       .all() as Array<{ order_id: string; task_id: string; vendor: string; reservation_id: string | null }>;
     for (const row of rows) {
       const reason = 'outcome unknown after a restart: counted against your budget until you check with the vendor';
@@ -336,7 +337,7 @@ export class Steward {
         // Already released or committed: nothing to hold.
       }
       this.store.durably(() =>
-        this.store.db.prepare("UPDATE broker_orders SET status_reason = ? WHERE order_id = ? AND status = 'signed'").run(reason, row.order_id),
+        this.store.statement("UPDATE broker_orders SET status_reason = ? WHERE order_id = ? AND status = 'signed'").run(reason, row.order_id),
       );
       this.#append(
         { type: 'ledger.committed', at: this.#iso(), actor: 'broker', taskId: row.task_id, vendor: row.vendor, summary: `order ${row.order_id}: ${reason}`, data: { orderId: row.order_id, reservationId: row.reservation_id } },
@@ -346,8 +347,9 @@ export class Steward {
     }
   }
 
-  /** Closes the log (flushing group commits) and the database. */
+  /** Closes pooled vendor connections, the log (flushing group commits) and the database. */
   close(): void {
+    this.#transport?.close();
     try {
       this.audit.close();
     } finally {
@@ -400,7 +402,7 @@ export class Steward {
       ...(ext?.legalEntity ? { legalEntity: ext.legalEntity } : {}),
       declaredOwners: v.owners,
       declaredAffiliations: v.affiliations,
-      isNew: (this.store.db.prepare("SELECT COUNT(*) AS n FROM broker_orders WHERE vendor = ? AND status = 'accepted'").get(v.origin) as { n: number }).n === 0,
+      isNew: (this.store.statement("SELECT COUNT(*) AS n FROM broker_orders WHERE vendor = ? AND status = 'accepted'").get(v.origin) as { n: number }).n === 0,
     };
   }
 
@@ -421,10 +423,10 @@ export class Steward {
   }
 
   #brokerId(): string {
-    const row = this.store.db.prepare("SELECT value FROM broker_meta WHERE key = 'broker_id'").get() as { value: string } | undefined;
+    const row = this.store.statement("SELECT value FROM broker_meta WHERE key = 'broker_id'").get() as { value: string } | undefined;
     if (row) return row.value;
     const id = `urn:steward:broker:${this.keys.list('broker')[0]!.kid}`;
-    this.store.transaction(() => this.store.db.prepare("INSERT INTO broker_meta (key, value) VALUES ('broker_id', ?)").run(id));
+    this.store.transaction(() => this.store.statement("INSERT INTO broker_meta (key, value) VALUES ('broker_id', ?)").run(id));
     return id;
   }
 

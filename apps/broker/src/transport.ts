@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { Role, type Message, type Part } from '@a2a-js/sdk';
 import { JsonRpcTransportFactory, type Transport } from '@a2a-js/sdk/client';
@@ -35,12 +35,26 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
   };
 }
 
+/** Idle keep-alive connections to a vendor are closed after this long (below common server timeouts of 5 s). */
+const IDLE_SOCKET_MS = 4000;
+
+/** The pooled connections of one vendor: keep-alive, a few at most, idle ones closed after {@link IDLE_SOCKET_MS}. */
+export function vendorAgent(vendor: EnrolledVendor): HttpAgent {
+  const options = { keepAlive: true, maxSockets: 8, maxFreeSockets: 4, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' as const };
+  return new URL(vendor.origin).protocol === 'https:' ? new HttpsAgent(options) : new HttpAgent(options);
+}
+
 /**
  * A `fetch` for the A2A client that only POSTs to the vendor's own origin, signs every request
  * with RFC 9421 (Web Bot Auth profile), never follows redirects, refuses private addresses (unless
- * the development flag is on), and caps the answer's size and time.
+ * the development flag is on), and caps the answer's size and time. Connections are kept alive in
+ * `agent` (a new connection per request cost more than the rest of a quote's HTTP work); every new
+ * connection goes through the guarded lookup, so a reused one is always to an address that passed
+ * it. A request that fails on a reused connection before any answer (the vendor closed it while
+ * idle) is sent once more on a new one: the same signed bytes, so a vendor that did see the first
+ * refuses the second as a replay and nothing happens twice.
  */
-export function vendorFetch(vendor: EnrolledVendor, options: A2aTransportOptions): typeof fetch {
+export function vendorFetch(vendor: EnrolledVendor, options: A2aTransportOptions, agent: HttpAgent | false = false): typeof fetch {
   const maxBytes = options.maxResponseBytes ?? 256 * 1024;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const allowPrivate = options.allowPrivate === true;
@@ -68,7 +82,11 @@ export function vendorFetch(vendor: EnrolledVendor, options: A2aTransportOptions
     const signal = init?.signal ?? undefined;
     return new Promise<Response>((resolve, reject) => {
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const req = send(url, { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: guardedLookup(allowPrivate), agent: false }, (res: IncomingMessage) => {
+      let answered = false;
+      let req: ClientRequest;
+      const start = (via: HttpAgent | false) => {
+      req = send(url, { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: guardedLookup(allowPrivate), agent: via }, (res: IncomingMessage) => {
+        answered = true;
         const status = res.statusCode ?? 0;
         if (status >= 300 && status < 400) {
           res.resume();
@@ -96,6 +114,12 @@ export function vendorFetch(vendor: EnrolledVendor, options: A2aTransportOptions
         });
         res.on('error', fail);
       });
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (!answered && via !== false && req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && !signal?.aborted) return start(false);
+        fail(error);
+      });
+      req.end(body);
+      };
       const timer = setTimeout(() => fail(new ServerError('ERR_REQUEST_INVALID', `\`${vendor.origin}\` did not answer within ${timeoutMs} ms`)), timeoutMs);
       function fail(error: Error) {
         clearTimeout(timer);
@@ -103,8 +127,7 @@ export function vendorFetch(vendor: EnrolledVendor, options: A2aTransportOptions
         reject(error);
       }
       signal?.addEventListener('abort', () => fail(new ServerError('ERR_REQUEST_INVALID', 'request aborted')), { once: true });
-      req.on('error', fail);
-      req.end(body);
+      start(agent);
     });
   };
 }
@@ -115,7 +138,7 @@ export function vendorFetch(vendor: EnrolledVendor, options: A2aTransportOptions
  */
 export class A2aVendorTransport implements VendorTransport {
   readonly #options: A2aTransportOptions;
-  readonly #clients = new Map<string, { url: string; transport: Transport }>();
+  readonly #clients = new Map<string, { url: string; transport: Transport; agent: HttpAgent }>();
 
   constructor(options: A2aTransportOptions) {
     this.#options = options;
@@ -144,11 +167,19 @@ export class A2aVendorTransport implements VendorTransport {
     if (new URL(vendor.a2aUrl).origin !== vendor.origin) {
       throw new ServerError('ERR_REQUEST_INVALID', `the card of \`${vendor.origin}\` names an A2A endpoint on another origin`);
     }
-    const factory = new JsonRpcTransportFactory({ fetchImpl: vendorFetch(vendor, this.#options) });
+    cached?.agent.destroy();
+    const agent = vendorAgent(vendor);
+    const factory = new JsonRpcTransportFactory({ fetchImpl: vendorFetch(vendor, this.#options, agent) });
     const card = { supportedInterfaces: [{ url: vendor.a2aUrl, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '1.0' }] } as unknown as Parameters<JsonRpcTransportFactory['create']>[1];
     const transport = await factory.create(vendor.a2aUrl, card);
-    this.#clients.set(vendor.origin, { url: vendor.a2aUrl, transport });
+    this.#clients.set(vendor.origin, { url: vendor.a2aUrl, transport, agent });
     return transport;
+  }
+
+  /** Closes every pooled vendor connection (at shutdown). */
+  close(): void {
+    for (const { agent } of this.#clients.values()) agent.destroy();
+    this.#clients.clear();
   }
 }
 

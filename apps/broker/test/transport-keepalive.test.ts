@@ -1,0 +1,85 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { EnrolledVendor } from '@steward/broker';
+import { generateSigningKey } from '@steward/identity';
+import { afterEach, describe, expect, it } from 'vitest';
+import { vendorAgent, vendorFetch } from '../src/transport.ts';
+
+let server: Server | undefined;
+const sockets = new Set<Socket>();
+afterEach(async () => {
+  for (const s of sockets) s.destroy();
+  sockets.clear();
+  if (server) await new Promise((r) => server!.close(r));
+  server = undefined;
+});
+
+/**
+ * A raw HTTP/1.1 vendor that keeps connections alive, records each request's signature header and
+ * connection, and, when told, closes a reused connection as the next request arrives without
+ * answering (what a vendor closing an idle connection looks like to the broker).
+ */
+async function vendor(closeReused: boolean) {
+  const seen: Array<{ connection: number; signature: string }> = [];
+  let connections = 0;
+  server = createServer((socket) => {
+    sockets.add(socket);
+    const connection = ++connections;
+    let served = 0;
+    let buffer = '';
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('latin1');
+      const end = buffer.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = buffer.slice(0, end);
+      const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+      if (buffer.length < end + 4 + length) return;
+      buffer = buffer.slice(end + 4 + length);
+      seen.push({ connection, signature: /\r\nsignature: ([^\r]*)/i.exec(head)?.[1] ?? '' });
+      if (closeReused && served > 0) return void socket.destroy();
+      served++;
+      socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\nconnection: keep-alive\r\n\r\n{"ok":true}');
+    });
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { enrolled: { origin, a2aUrl: `${origin}/a2a` } as EnrolledVendor, seen, connections: () => connections };
+}
+
+describe('vendor connections are pooled', () => {
+  const key = generateSigningKey();
+
+  it('reuses one connection for consecutive requests', async () => {
+    const v = await vendor(false);
+    const agent = vendorAgent(v.enrolled);
+    const f = vendorFetch(v.enrolled, { signingKey: () => key, allowPrivate: true, timeoutMs: 2000 }, agent);
+    for (let i = 0; i < 3; i++) expect(await (await f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: `{"n":${i}}` })).json()).toEqual({ ok: true });
+    expect(v.seen.map((s) => s.connection)).toEqual([1, 1, 1]);
+    agent.destroy();
+  });
+
+  it('sends the same signed request once more on a new connection when a reused one is closed before any answer', async () => {
+    const v = await vendor(true);
+    const agent = vendorAgent(v.enrolled);
+    const f = vendorFetch(v.enrolled, { signingKey: () => key, allowPrivate: true, timeoutMs: 2000 }, agent);
+    expect((await f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{"n":1}' })).status).toBe(200);
+    expect((await f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{"n":2}' })).status).toBe(200);
+    // First request on connection 1; the second reached connection 1 (closed unanswered), then connection 2.
+    expect(v.seen.map((s) => s.connection)).toEqual([1, 1, 2]);
+    // The retry carries the very same signature: a vendor that did see the first refuses it as a replay.
+    expect(v.seen[2]!.signature).toBe(v.seen[1]!.signature);
+    expect(v.seen[1]!.signature).not.toBe(v.seen[0]!.signature);
+    agent.destroy();
+  });
+
+  it('does not retry a request that failed on a new connection', async () => {
+    const v = await vendor(true);
+    // Without a pool every request is on a new connection: the vendor answers each one's first request.
+    const f = vendorFetch(v.enrolled, { signingKey: () => key, allowPrivate: true, timeoutMs: 2000 });
+    expect((await f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{}' })).status).toBe(200);
+    expect(v.connections()).toBe(1);
+    server!.close();
+    for (const s of sockets) s.destroy();
+    await expect(f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{}' })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
