@@ -178,9 +178,107 @@ describe('verifyLog over several pages', () => {
     expect(verify(path).problem).toMatchObject({ kind: 'malformed-event', index: 500 });
   });
 
+  it('catches two rows whose rowids were swapped inside a B-tree page (bytes in order, labels not)', async () => {
+    const path = await fill(N);
+    // Relabel the cells of events k and k+1 in the table's leaf page: SQLite then visits them as
+    // k+1, k, so the bytes still come out in the genuine order (every hash matches) while a read
+    // of event k returns event k+1. Only the order of the idx values can tell.
+    const file = readFileSync(path);
+    const k = relabelAdjacent(file, 600);
+    writeFileSync(path, file);
+    expect(verify(path).problem).toMatchObject({ kind: 'missing-leaf', index: k });
+  });
+
+  it('catches two stored leaf hashes whose keys were swapped inside a B-tree page', async () => {
+    const path = await fill(N);
+    // The same relabelling in the node table: hashes 600 and 601 are visited in the genuine
+    // order under keys 601, 600, so a proof asking for node 600 would get 601's hash.
+    const file = readFileSync(path);
+    relabelNodes(file, 600);
+    writeFileSync(path, file);
+    const r = verify(path);
+    expect(r.ok).toBe(false);
+    expect(r.problem?.index).toBe(600);
+  });
+
   it('names a changed payload in a later page', async () => {
     const path = await fill(N);
     tamper(path, `UPDATE audit_payloads SET payload = '{"email":"evil@example.test"}' WHERE idx = 1167`);
     expect(verify(path).problem).toMatchObject({ kind: 'payload', index: 1167 });
   });
 });
+
+/** Reads an SQLite varint at `at`: [value, length]. */
+function varint(b: Buffer, at: number): [number, number] {
+  let v = 0;
+  for (let i = 0; i < 8; i++) {
+    const c = b[at + i]!;
+    v = v * 128 + (c & 0x7f);
+    if (c < 0x80) return [v, i + 1];
+  }
+  return [v * 256 + b[at + 8]!, 9];
+}
+
+/**
+ * Finds the table leaf page of `audit_leaves` holding event `near` (by its summary text) and swaps
+ * the rowids of two adjacent cells k, k+1 on it whose varints have the same length. Returns k.
+ */
+function relabelAdjacent(file: Buffer, near: number): number {
+  const pageSize = file.readUInt16BE(16) === 1 ? 65536 : file.readUInt16BE(16);
+  for (let page = 1; page * pageSize < file.length; page++) {
+    const start = page * pageSize;
+    if (file[start] !== 0x0d) continue;
+    const cells = file.readUInt16BE(start + 3);
+    const found: { rowid: number; at: number; len: number }[] = [];
+    for (let c = 0; c < cells; c++) {
+      const cell = start + file.readUInt16BE(start + 8 + 2 * c);
+      const [, n1] = varint(file, cell);
+      const [rowid, n2] = varint(file, cell + n1);
+      found.push({ rowid, at: cell + n1, len: n2 });
+    }
+    const target = found.findIndex((f) => f.rowid === near);
+    if (target < 0 || !file.subarray(start, start + pageSize).includes(`offer ${near} received`)) continue;
+    const [a, b] = [found[target]!, found[target + 1]!];
+    expect(b.rowid).toBe(a.rowid + 1);
+    expect(b.len).toBe(a.len);
+    const tmp = Buffer.from(file.subarray(a.at, a.at + a.len));
+    file.copy(file, a.at, b.at, b.at + b.len);
+    tmp.copy(file, b.at);
+    return a.rowid;
+  }
+  throw new Error(`no leaf page holds event ${near}`);
+}
+
+/**
+ * Swaps the idx values of the level-0 cells `idx` and `idx`+1 of the `audit_nodes` index B-tree
+ * (WITHOUT ROWID: records (level, idx, hash)), when both sit on one leaf page.
+ */
+function relabelNodes(file: Buffer, idx: number): void {
+  const pageSize = file.readUInt16BE(16) === 1 ? 65536 : file.readUInt16BE(16);
+  for (let page = 1; page * pageSize < file.length; page++) {
+    const start = page * pageSize;
+    if (file[start] !== 0x0a) continue;
+    const cells = file.readUInt16BE(start + 3);
+    const found: { idx: number; at: number }[] = [];
+    for (let c = 0; c < cells; c++) {
+      const cell = start + file.readUInt16BE(start + 8 + 2 * c);
+      const [, n1] = varint(file, cell);
+      const record = cell + n1;
+      const [headerSize, h0] = varint(file, record);
+      const [tLevel, h1] = varint(file, record + h0);
+      const [tIdx, h2] = varint(file, record + h0 + h1);
+      const [tHash] = varint(file, record + h0 + h1 + h2);
+      // level 0 is stored as serial type 8 (no bytes); idx as a 2-byte integer (type 2).
+      if (tLevel !== 8 || tIdx !== 2 || tHash !== 12 + 2 * 32) continue;
+      const at = record + headerSize;
+      found.push({ idx: file.readUInt16BE(at), at });
+    }
+    const target = found.findIndex((f) => f.idx === idx);
+    if (target < 0 || found[target + 1]?.idx !== idx + 1) continue;
+    const [a, b] = [found[target]!, found[target + 1]!];
+    file.writeUInt16BE(idx + 1, a.at);
+    file.writeUInt16BE(idx, b.at);
+    return;
+  }
+  throw new Error(`no leaf page holds node 0/${idx} and its neighbour`);
+}
