@@ -180,6 +180,8 @@ const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url'
 
 /** The broker's handle for an offer: short, unique, derived from the signed token's hash. */
 const handleOf = (offerHash: string) => `of_${offerHash.slice(0, 22)}`;
+/** Why requests still out at the end of a collection window are cancelled. */
+const WINDOW_CLOSED = new Error('the collection window closed');
 
 /**
  * The negotiation engine: one code path from a delegated task to a signed order. The agent
@@ -334,7 +336,10 @@ export class BrokerEngine {
       respondBy: Math.floor((this.#clock.now() + this.#o.collectionWindowMs) / 1000) + 1,
     };
     const controller = new AbortController();
-    const window = new Promise<void>((resolve) => setTimeout(resolve, this.#o.collectionWindowMs).unref());
+    let windowTimer: NodeJS.Timeout | undefined;
+    const window = new Promise<void>((resolve) => {
+      windowTimer = setTimeout(resolve, this.#o.collectionWindowMs).unref();
+    });
     const arrived: ReceivedOffer[] = [];
     let closed = false;
     const asks = vendors.map(async (vendor) => {
@@ -381,9 +386,12 @@ export class BrokerEngine {
         this.#refuse(taskId, vendor, error, raw);
       }
     });
-    await Promise.race([Promise.allSettled(asks), window]);
+    const allAnswered = await Promise.race([Promise.allSettled(asks).then(() => true), window.then(() => false)]);
     closed = true;
-    controller.abort();
+    clearTimeout(windowTimer);
+    // Requests still out when the window closes are cancelled (a reason object made once: building
+    // the default DOMException per quote cost more than the rest of closing the window).
+    if (!allAnswered) controller.abort(WINDOW_CLOSED);
     const flags = this.#shownNames(this.#o.provenance.flagOffers({ vendors: this.#asCarded(vendors), offers: arrived, asOf: this.#iso() }), vendors);
     this.#attachFlags(taskId, arrived, flags);
     this.#setTaskStatus(taskId, 'quoted');
