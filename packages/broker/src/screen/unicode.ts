@@ -7,6 +7,8 @@ const FORBIDDEN = /[\p{Cf}\p{Co}\p{Cn}]|[\u0000-\u0008\u000B-\u001F\u007F-\u009F
 // The one allowed exception: ZERO WIDTH JOINER between two pictographs (family and profession emoji).
 const EMOJI_ZWJ = /(?<=\p{Extended_Pictographic}\uFE0F?)\u200D(?=\p{Extended_Pictographic})/gu;
 
+const PRINTABLE_ASCII = /^[\t\n\x20-\x7E]*$/;
+
 /** A forbidden code point found in vendor text. */
 export interface ForbiddenChar {
   codePoint: string;
@@ -31,6 +33,8 @@ export function findForbiddenChars(text: string): ForbiddenChar[] {
  * (THREATS #3). `field` names where the text came from, for the error.
  */
 export function normaliseVendorText(text: string, field: string): string {
+  // Printable ASCII (with tab and newline) is its own NFKC form and holds no forbidden code point.
+  if (PRINTABLE_ASCII.test(text)) return text;
   const normalised = text.normalize('NFKC');
   const forbidden = findForbiddenChars(normalised);
   if (forbidden.length > 0) {

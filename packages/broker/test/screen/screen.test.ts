@@ -126,6 +126,28 @@ describe('screenVendorText against attacks', () => {
     expect(screenVendorText('word '.repeat(200), 'note').modelText.length).toBeLessThanOrEqual(200);
   });
 
+  it('passes printable ASCII unchanged and refuses every other ASCII control, escape and DEL (the ASCII fast path, property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary-ascii', maxLength: 40 }), (s) => {
+        // eslint-disable-next-line no-control-regex -- the control characters are what is tested
+        const controls = /[\u0000-\u0008\u000B-\u001F\u007F]/.test(s);
+        let out: string | undefined;
+        let code: string | undefined;
+        try {
+          out = screenVendorText(s, 'note').text;
+        } catch (error) {
+          code = (error as BrokerError).code;
+        }
+        if (controls) expect(code).toBe('ERR_VENDOR_TEXT_FORBIDDEN_CHARS');
+        else if (code === undefined) expect(out).toBe(s.normalize('NFKC'));
+        else expect(code).toBe('ERR_VENDOR_TEXT_FRAMING');
+      }),
+      { numRuns: 1000 },
+    );
+    expect(codeOf(() => screenVendorText('Milk\u001B[31m', 'note'))).toBe('ERR_VENDOR_TEXT_FORBIDDEN_CHARS');
+    expect(codeOf(() => screenVendorText('Milk\r\nEggs', 'note'))).toBe('ERR_VENDOR_TEXT_FORBIDDEN_CHARS');
+  });
+
   it('never lets a forbidden code point through to the model (property)', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), (s) => {
