@@ -180,7 +180,10 @@ export class Steward {
         keys: { broker: brokerKey, user: this.keys.signingKey('user') },
         replay: this.replay,
         revocation: this.revocation,
-        vendors: { list: () => this.vendors.list().map((v) => this.#enrolled(v)), get: (o) => (this.vendors.has(o) ? this.#enrolled(this.vendors.get(o)) : undefined) },
+        vendors: { list: () => this.vendors.list().map((v) => this.#enrolled(v)), get: (o) => {
+          const v = this.vendors.find(o);
+          return v ? this.#enrolled(v) : undefined;
+        } },
         transport: (this.#transport = new A2aVendorTransport({ signingKey: () => this.keys.signingKey('broker'), allowPrivate: this.#allowPrivate })),
         policy: () => this.policies.active().policy,
         ledger: this.ledger,
@@ -359,7 +362,7 @@ export class Steward {
 
   #detect(vendors: readonly EnrolledVendor[], offers: readonly SignedOffer[], pickOfferId: string | undefined, asOf: string): Flag[] {
     const descriptors: VendorDescriptor[] = vendors.map((v) => {
-      const record = this.vendors.has(v.origin) ? this.vendors.get(v.origin) : undefined;
+      const record = this.vendors.find(v.origin);
       const claims = record?.credential ? credentialClaims(record.credential) : undefined;
       return {
         origin: v.origin,

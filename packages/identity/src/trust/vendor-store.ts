@@ -369,6 +369,12 @@ export class VendorStore {
     return this.#toRecord(row);
   }
 
+  /** One vendor, or undefined when the origin is not enrolled (one read instead of `has` + `get`). */
+  find(origin: string): VendorRecord | undefined {
+    const row = this.#row(origin);
+    return row ? this.#toRecord(row) : undefined;
+  }
+
   /** True when the origin is enrolled (in any status). */
   has(origin: string): boolean {
     return this.#row(origin) !== undefined;

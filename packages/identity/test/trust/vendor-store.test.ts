@@ -89,6 +89,8 @@ describe('vendor trust store', () => {
     const rec = vendors.enrol(obs);
     expect(rec).toMatchObject({ origin: vendor.origin, status: 'active', verificationLevel: 'pinned', displayName: 'Example Shop' });
     expect(rec.keys.map((k) => k.kid)).toEqual([vendor.keys[0]!.kid]);
+    expect(vendors.find(vendor.origin)).toEqual(vendors.get(vendor.origin));
+    expect(vendors.find('https://not-enrolled.example')).toBeUndefined();
     expect(events.map((e) => e.type)).toEqual(['vendor.enrolled']);
     const token = signMessage('offer', offerBody({ vendor: vendor.origin }), { key: vendor.keys[0]!, iss: vendor.origin, aud: BROKER, clock }).token;
     const v = verifyMessage(token, 'offer', { audience: BROKER, resolveKey: vendors.resolveKey, replay: new ReplayStore(env.store), revocation, clock });
