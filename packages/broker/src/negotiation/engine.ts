@@ -393,8 +393,11 @@ export class BrokerEngine {
     // the default DOMException per quote cost more than the rest of closing the window).
     if (!allAnswered) controller.abort(WINDOW_CLOSED);
     const flags = this.#shownNames(this.#o.provenance.flagOffers({ vendors: this.#asCarded(vendors), offers: arrived, asOf: this.#iso() }), vendors);
-    this.#attachFlags(taskId, arrived, flags);
-    this.#setTaskStatus(taskId, 'quoted');
+    // One commit for the flags and the status: the offers are shown with their flags or not yet at all.
+    this.#o.store.transaction(() => {
+      this.#attachFlags(taskId, arrived, flags);
+      this.#setTaskStatus(taskId, 'quoted');
+    });
     this.#progress({
       taskId,
       stage: 'quotes',
