@@ -119,6 +119,8 @@ class Child<Ready = unknown> {
   call<T>(op: string, args?: unknown, timeoutMs = 180_000): Promise<T> {
     const id = this.#next++;
     return new Promise<T>((resolve, reject) => {
+      if (!live.has(this) || !this.proc.connected)
+        return reject(new Error(`${this.role} child is gone (\`${op}\`)`));
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         reject(new Error(`${this.role} child: \`${op}\` took over ${timeoutMs} ms`));
@@ -133,7 +135,12 @@ class Child<Ready = unknown> {
           reject(e);
         },
       });
-      this.proc.send({ id, op, args });
+      this.proc.send({ id, op, args }, (error) => {
+        if (error)
+          this.#pending
+            .get(id)
+            ?.reject(new Error(`${this.role} child: cannot send \`${op}\`: ${error.message}`));
+      });
     });
   }
 
@@ -291,7 +298,9 @@ async function openLoop(
   seconds: number,
   send: (i: number, signal: AbortSignal) => Promise<boolean>,
 ): Promise<OpenLoop> {
-  const controller = new AbortController();
+  // One controller per request: fetch listens on its signal, and thousands of listeners on one
+  // shared signal would trip Node's leak warning.
+  const controllers: AbortController[] = [];
   const count = Math.round(rate * seconds);
   const interval = 1000 / rate;
   const lat: number[] = [];
@@ -303,7 +312,7 @@ async function openLoop(
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     inflight.push(
-      send(i, controller.signal).then(
+      send(i, (controllers[i] = new AbortController()).signal).then(
         (ok) => {
           if (ok) lat.push((performance.now() - due) * 1000);
           else errors++;
@@ -324,7 +333,7 @@ async function openLoop(
   const finished = lat.length;
   const failed = errors;
   if (!inTime) {
-    controller.abort();
+    for (const c of controllers) c.abort();
     await done;
   }
   lat.length = finished;
