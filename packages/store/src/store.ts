@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fdatasync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fdatasyncSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError, mapSqliteError } from './errors.ts';
@@ -31,8 +31,11 @@ export class Store {
   >;
   readonly #statements = new Map<string, Database.Statement>();
   #walFd: number | undefined;
-  #syncRunning: Promise<void> | undefined;
-  #syncNext: Promise<void> | undefined;
+  #syncsIssued = 0;
+  #syncInFlight = false;
+  #syncWaiters: Array<{ after: number; resolve: () => void; reject: (error: StoreError) => void }> = [];
+  /** Set once a WAL sync failed: every later use is refused with it (fail closed). */
+  #failed: StoreError | undefined;
 
   /** Use {@link openStore}. */
   constructor(db: Database.Database, path: string) {
@@ -50,13 +53,15 @@ export class Store {
 
   /**
    * A prepared statement for `sql`, prepared once per store and reused (preparing costs 10–20 µs,
-   * more than running most of our queries). For `run`/`get`/`all`; a statement being iterated
-   * cannot be re-entered, so use `db.prepare` for `iterate()`.
+   * more than running most of our queries). Shared by every caller of the same SQL, so use it only
+   * with `run`/`get`/`all`: never `iterate()` (a statement being iterated cannot be re-entered) and
+   * never the modes that change it for everyone (`pluck`, `raw`, `expand`, `safeIntegers`, `bind`);
+   * use `db.prepare` for those.
    */
   statement<P extends unknown[] | object = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
+    this.#assertOpen();
     let stmt = this.#statements.get(sql) as Database.Statement<P, R> | undefined;
     if (!stmt) {
-      this.#assertOpen();
       try {
         stmt = this.db.prepare<P, R>(sql);
       } catch (error) {
@@ -136,63 +141,55 @@ export class Store {
   /**
    * Resolves once everything committed before the call is on disk, without blocking this thread:
    * an `fdatasync` of the WAL file in libuv's thread pool (the same sync `synchronous=FULL` does
-   * inside COMMIT, on the main thread). Calls made while a sync runs share the next one: this is
-   * the group commit for writes that are acknowledged only once durable (audit events). A
-   * checkpoint that moves frames into the database file syncs both files itself, so a frame
-   * checkpointed before the sync runs is already durable. Rejects with `ERR_STORE_SYNC_FAILED` if the sync
-   * fails. In-memory stores resolve at once.
+   * inside COMMIT, on the main thread). One sync runs at a time; a caller is settled only by a sync
+   * issued after its call, and everyone who asks while one runs shares the next: this is the group
+   * commit for writes acknowledged only once durable (audit events). A checkpoint that moves frames
+   * into the database file syncs both files itself, so a frame checkpointed before the sync runs is
+   * already durable. Rejects with `ERR_STORE_SYNC_FAILED` if the sync fails, and from then on the
+   * store refuses every use with that error until it is reopened: after a failed sync the kernel
+   * may have dropped pages it will not report again, so nothing written since can be trusted to be
+   * on disk (the audit log must not sign over it). In-memory stores resolve at once.
    */
   whenSynced(): Promise<void> {
     this.#assertOpen();
     if (this.path === ':memory:') return Promise.resolve();
-    if (!this.#syncRunning) return this.#startSync();
-    // The running sync may have started before this caller's commit: wait for the next one, shared
-    // by everyone who asks meanwhile.
-    return (this.#syncNext ??= this.#syncRunning
-      .then(
-        () => undefined,
-        () => undefined,
-      )
-      .then(() => {
-        this.#syncNext = undefined;
-        return this.#syncRunning ?? this.#startSync();
-      }));
-  }
-
-  #startSync(): Promise<void> {
-    const running: Promise<void> = this.#fdatasync().finally(() => {
-      if (this.#syncRunning === running) this.#syncRunning = undefined;
+    return new Promise<void>((resolve, reject) => {
+      this.#syncWaiters.push({ after: this.#syncsIssued, resolve, reject });
+      if (!this.#syncInFlight) this.#issueSync();
     });
-    this.#syncRunning = running;
-    return running;
   }
 
-  #fdatasync(): Promise<void> {
-    return new Promise<void>((resolveSync, reject) => {
-      if (this.#closed) return resolveSync(); // close() checkpointed and synced everything
-      let fd: number;
-      try {
-        fd = this.#walFd ??= this.#openWal();
-      } catch (error) {
-        return reject(
-          new StoreError(
-            'ERR_STORE_SYNC_FAILED',
-            `cannot open the write-ahead log of \`${this.path}\` to sync it`,
-            { cause: error, details: { path: this.path } },
-          ),
-        );
+  #issueSync(): void {
+    const issued = ++this.#syncsIssued;
+    this.#syncInFlight = true;
+    const done = (error: StoreError | undefined) => {
+      this.#syncInFlight = false;
+      if (error) this.#failed ??= error;
+      const failed = this.#failed;
+      // Every waiter that asked before this sync was issued is covered by it; after a failure, none is.
+      const ready = failed ? this.#syncWaiters : this.#syncWaiters.filter((w) => w.after < issued);
+      this.#syncWaiters = failed ? [] : this.#syncWaiters.filter((w) => w.after >= issued);
+      for (const w of ready) {
+        if (failed) w.reject(failed);
+        else w.resolve();
       }
-      fdatasync(fd, (error) => {
-        if (error)
-          reject(
-            new StoreError('ERR_STORE_SYNC_FAILED', `cannot sync the write-ahead log of \`${this.path}\``, {
-              cause: error,
-              details: { path: this.path },
-            }),
-          );
-        else resolveSync();
+      if (this.#closed) this.#closeWalFd();
+      else if (this.#syncWaiters.length > 0) this.#issueSync();
+    };
+    let fd: number;
+    try {
+      fd = this.#walFd ??= this.#openWal();
+    } catch (cause) {
+      const error = new StoreError('ERR_STORE_SYNC_FAILED', `cannot open the write-ahead log of \`${this.path}\` to sync it`, {
+        cause,
+        details: { path: this.path },
       });
-    });
+      queueMicrotask(() => done(error));
+      return;
+    }
+    fdatasync(fd, (cause) =>
+      done(cause ? new StoreError('ERR_STORE_SYNC_FAILED', `cannot sync the write-ahead log of \`${this.path}\``, { cause, details: { path: this.path } }) : undefined),
+    );
   }
 
   #openWal(): number {
@@ -226,6 +223,24 @@ export class Store {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // Writes still waiting to be acknowledged are synced here, whatever the checkpoint below manages
+    // (another connection reading can leave it busy, with our frames still only in the WAL).
+    if (this.#syncWaiters.length > 0) {
+      const waiters = this.#syncWaiters;
+      this.#syncWaiters = [];
+      let error: StoreError | undefined = this.#failed;
+      if (!error) {
+        try {
+          fdatasyncSync((this.#walFd ??= this.#openWal()));
+        } catch (cause) {
+          error = new StoreError('ERR_STORE_SYNC_FAILED', `cannot sync the write-ahead log of \`${this.path}\``, { cause, details: { path: this.path } });
+        }
+      }
+      for (const w of waiters) {
+        if (error) w.reject(error);
+        else w.resolve();
+      }
+    }
     try {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
     } catch {
@@ -233,17 +248,12 @@ export class Store {
     }
     this.db.close();
     // An fdatasync still running in the thread pool keeps its fd until it returns.
-    const running = this.#syncRunning;
-    if (running === undefined) this.#closeWalFd();
-    else
-      void running.then(
-        () => this.#closeWalFd(),
-        () => this.#closeWalFd(),
-      );
+    if (!this.#syncInFlight) this.#closeWalFd();
   }
 
   #assertOpen(): void {
     if (this.#closed) throw new StoreError('ERR_STORE_CLOSED', `database \`${this.path}\` is closed`);
+    if (this.#failed) throw this.#failed;
   }
 }
 
