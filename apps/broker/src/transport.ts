@@ -47,14 +47,17 @@ export function vendorAgent(vendor: EnrolledVendor): HttpAgent {
 /**
  * A `fetch` for the A2A client that only POSTs to the vendor's own origin, signs every request
  * with RFC 9421 (Web Bot Auth profile), never follows redirects, refuses private addresses (unless
- * the development flag is on), and caps the answer's size and time. Connections are kept alive in
- * `agent` (a new connection per request cost more than the rest of a quote's HTTP work); every new
- * connection goes through the guarded lookup, so a reused one is always to an address that passed
- * it. A request that fails on a reused connection before any answer (the vendor closed it while
- * idle) is sent once more on a new one: the same signed bytes, so a vendor that did see the first
- * refuses the second as a replay and nothing happens twice.
+ * the development flag is on), and caps the answer's size and time. With an `agent`, connections
+ * are kept alive (a new connection per request cost more than the rest of a quote's HTTP work);
+ * every new connection goes through the guarded lookup, so a reused one is always to an address
+ * that passed it. Only then, a request that fails on a reused connection before any answer, and
+ * before this fetch has failed or answered for another reason (timeout, abort, shutdown), is sent
+ * once more on a new connection: the same signed bytes, so a vendor that did see the first refuses
+ * the second as a replay. Use an agent only for messages whose repetition is harmless (requests for
+ * quotes, counter-offers); an order goes on a fresh connection and is never resent, so a reset can
+ * never turn an accepted order into a reported refusal.
  */
-export function vendorFetch(vendor: EnrolledVendor, options: A2aTransportOptions, agent: HttpAgent | false = false): typeof fetch {
+export function vendorFetch(vendor: EnrolledVendor, options: A2aTransportOptions, agent: HttpAgent | false = false, closed: () => boolean = () => false): typeof fetch {
   const maxBytes = options.maxResponseBytes ?? 256 * 1024;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const allowPrivate = options.allowPrivate === true;
@@ -83,6 +86,7 @@ export function vendorFetch(vendor: EnrolledVendor, options: A2aTransportOptions
     return new Promise<Response>((resolve, reject) => {
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
       let answered = false;
+      let settled = false;
       let req: ClientRequest;
       const start = (via: HttpAgent | false) => {
       req = send(url, { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: guardedLookup(allowPrivate), agent: via }, (res: IncomingMessage) => {
@@ -110,18 +114,22 @@ export function vendorFetch(vendor: EnrolledVendor, options: A2aTransportOptions
           } catch {
             return fail(new ServerError('ERR_REQUEST_INVALID', `\`${vendor.origin}\` answered with status ${status}, which is not an A2A answer`));
           }
+          if (settled) return;
+          settled = true;
           resolve(response);
         });
         res.on('error', fail);
       });
       req.on('error', (error: NodeJS.ErrnoException) => {
-        if (!answered && via !== false && req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && !signal?.aborted) return start(false);
+        if (!settled && !answered && via !== false && req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && !signal?.aborted && !closed()) return start(false);
         fail(error);
       });
       req.end(body);
       };
       const timer = setTimeout(() => fail(new ServerError('ERR_REQUEST_INVALID', `\`${vendor.origin}\` did not answer within ${timeoutMs} ms`)), timeoutMs);
       function fail(error: Error) {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         req.destroy();
         reject(error);
@@ -138,14 +146,18 @@ export function vendorFetch(vendor: EnrolledVendor, options: A2aTransportOptions
  */
 export class A2aVendorTransport implements VendorTransport {
   readonly #options: A2aTransportOptions;
-  readonly #clients = new Map<string, { url: string; transport: Transport; agent: HttpAgent }>();
+  readonly #clients = new Map<string, { url: string; pooled: Transport; fresh: Transport; agent: HttpAgent }>();
+  #closed = false;
 
   constructor(options: A2aTransportOptions) {
     this.#options = options;
   }
 
   async exchange(vendor: EnrolledVendor, message: OutboundMessage, signal: AbortSignal): Promise<VendorReply> {
-    const transport = await this.#transport(vendor);
+    const clients = await this.#transport(vendor);
+    // Requests for quotes and counter-offers may be resent once after a stale pooled connection; an
+    // order never is (see vendorFetch).
+    const transport = message.steward === 'order' ? clients.fresh : clients.pooled;
     const part = { content: { $case: 'data', value: { steward: message.steward, jws: message.jws } }, metadata: undefined, filename: '', mediaType: 'application/json' } as unknown as Part;
     const a2aMessage = {
       messageId: randomUUID(),
@@ -161,23 +173,25 @@ export class A2aVendorTransport implements VendorTransport {
     return readReply(result);
   }
 
-  async #transport(vendor: EnrolledVendor): Promise<Transport> {
+  async #transport(vendor: EnrolledVendor): Promise<{ pooled: Transport; fresh: Transport }> {
     const cached = this.#clients.get(vendor.origin);
-    if (cached && cached.url === vendor.a2aUrl) return cached.transport;
+    if (cached && cached.url === vendor.a2aUrl) return cached;
     if (new URL(vendor.a2aUrl).origin !== vendor.origin) {
       throw new ServerError('ERR_REQUEST_INVALID', `the card of \`${vendor.origin}\` names an A2A endpoint on another origin`);
     }
     cached?.agent.destroy();
     const agent = vendorAgent(vendor);
-    const factory = new JsonRpcTransportFactory({ fetchImpl: vendorFetch(vendor, this.#options, agent) });
     const card = { supportedInterfaces: [{ url: vendor.a2aUrl, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '1.0' }] } as unknown as Parameters<JsonRpcTransportFactory['create']>[1];
-    const transport = await factory.create(vendor.a2aUrl, card);
-    this.#clients.set(vendor.origin, { url: vendor.a2aUrl, transport, agent });
-    return transport;
+    const pooled = await new JsonRpcTransportFactory({ fetchImpl: vendorFetch(vendor, this.#options, agent, () => this.#closed) }).create(vendor.a2aUrl, card);
+    const fresh = await new JsonRpcTransportFactory({ fetchImpl: vendorFetch(vendor, this.#options) }).create(vendor.a2aUrl, card);
+    const entry = { url: vendor.a2aUrl, pooled, fresh, agent };
+    this.#clients.set(vendor.origin, entry);
+    return entry;
   }
 
-  /** Closes every pooled vendor connection (at shutdown). */
+  /** Closes every pooled vendor connection (at shutdown); requests cut by it are not resent. */
   close(): void {
+    this.#closed = true;
     for (const { agent } of this.#clients.values()) agent.destroy();
     this.#clients.clear();
   }

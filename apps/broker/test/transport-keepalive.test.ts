@@ -19,7 +19,7 @@ afterEach(async () => {
  * connection, and, when told, closes a reused connection as the next request arrives without
  * answering (what a vendor closing an idle connection looks like to the broker).
  */
-async function vendor(closeReused: boolean) {
+async function vendor(closeReused: boolean | 'hang') {
   const seen: Array<{ connection: number; signature: string }> = [];
   let connections = 0;
   server = createServer((socket) => {
@@ -36,6 +36,7 @@ async function vendor(closeReused: boolean) {
       if (buffer.length < end + 4 + length) return;
       buffer = buffer.slice(end + 4 + length);
       seen.push({ connection, signature: /\r\nsignature: ([^\r]*)/i.exec(head)?.[1] ?? '' });
+      if (closeReused === 'hang' && served > 0) return; // never answers
       if (closeReused && served > 0) return void socket.destroy();
       served++;
       socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\nconnection: keep-alive\r\n\r\n{"ok":true}');
@@ -81,5 +82,31 @@ describe('vendor connections are pooled', () => {
     server!.close();
     for (const s of sockets) s.destroy();
     await expect(f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{}' })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('never resends a request that already failed: a timeout on a reused connection is final (review finding)', async () => {
+    const v = await vendor('hang');
+    const agent = vendorAgent(v.enrolled);
+    const f = vendorFetch(v.enrolled, { signingKey: () => key, allowPrivate: true, timeoutMs: 300 }, agent);
+    expect((await f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{"n":1}' })).status).toBe(200);
+    await expect(f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{"n":2}' })).rejects.toMatchObject({ code: 'ERR_REQUEST_INVALID' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(v.seen.map((s) => s.connection)).toEqual([1, 1]);
+    agent.destroy();
+  });
+
+  it('does not resend requests cut by shutting the pool down', async () => {
+    const v = await vendor('hang');
+    const agent = vendorAgent(v.enrolled);
+    let closed = false;
+    const f = vendorFetch(v.enrolled, { signingKey: () => key, allowPrivate: true, timeoutMs: 2000 }, agent, () => closed);
+    expect((await f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{"n":1}' })).status).toBe(200);
+    const pending = f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{"n":2}' });
+    await new Promise((r) => setTimeout(r, 50));
+    closed = true;
+    agent.destroy();
+    await expect(pending).rejects.toBeDefined();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(v.seen.map((s) => s.connection)).toEqual([1, 1]);
   });
 });

@@ -181,7 +181,7 @@ const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url'
 /** The broker's handle for an offer: short, unique, derived from the signed token's hash. */
 const handleOf = (offerHash: string) => `of_${offerHash.slice(0, 22)}`;
 /** Why requests still out at the end of a collection window are cancelled. */
-const WINDOW_CLOSED = new Error('the collection window closed');
+const WINDOW_CLOSED: Readonly<Error> = Object.freeze(new Error('the collection window closed'));
 
 /**
  * The negotiation engine: one code path from a delegated task to a signed order. The agent
