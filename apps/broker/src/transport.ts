@@ -21,13 +21,19 @@ export interface A2aTransportOptions {
   timeoutMs?: number;
 }
 
+/**
+ * Marks a refusal made before any byte left for the vendor (`details.sent: false`): the engine may
+ * then treat an order as never placed. Any other failure may have reached the vendor.
+ */
+const NOT_SENT = { details: { sent: false } } as const;
+
 function guardedLookup(allowPrivate: boolean): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
       if (error) return callback(error, '', 0);
       const list = (Array.isArray(addresses) ? addresses : [addresses]);
       const bad = list.find((a) => !allowPrivate && isPrivateAddress(a.address));
-      if (bad) return callback(new Error(`\`${hostname}\` resolves to a private address`), '', 0);
+      if (bad) return callback(new ServerError('ERR_REQUEST_INVALID', `\`${hostname}\` resolves to a private address`, NOT_SENT), '', 0);
       if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
       const first = list[0]!;
       callback(null, first.address, first.family);
@@ -64,14 +70,14 @@ export function vendorFetch(vendor: EnrolledVendor, options: A2aTransportOptions
   return async (input, init) => {
     const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
     if (url.origin !== vendor.origin) {
-      throw new ServerError('ERR_REQUEST_INVALID', `refusing to send to \`${url.origin}\`: not the enrolled origin \`${vendor.origin}\``);
+      throw new ServerError('ERR_REQUEST_INVALID', `refusing to send to \`${url.origin}\`: not the enrolled origin \`${vendor.origin}\``, NOT_SENT);
     }
     if (url.protocol !== 'https:' && !(allowPrivate && url.protocol === 'http:')) {
-      throw new ServerError('ERR_REQUEST_INVALID', `refusing plain http to \`${url.origin}\``);
+      throw new ServerError('ERR_REQUEST_INVALID', `refusing plain http to \`${url.origin}\``, NOT_SENT);
     }
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) && !allowPrivate && isPrivateAddress(host)) {
-      throw new ServerError('ERR_REQUEST_INVALID', `refusing private address \`${host}\``);
+      throw new ServerError('ERR_REQUEST_INVALID', `refusing private address \`${host}\``, NOT_SENT);
     }
     const method = (init?.method ?? 'GET').toUpperCase();
     const body = typeof init?.body === 'string' ? init.body : init?.body ? Buffer.from(await new Response(init.body).arrayBuffer()).toString('utf8') : '';
@@ -177,7 +183,7 @@ export class A2aVendorTransport implements VendorTransport {
     const cached = this.#clients.get(vendor.origin);
     if (cached && cached.url === vendor.a2aUrl) return cached;
     if (new URL(vendor.a2aUrl).origin !== vendor.origin) {
-      throw new ServerError('ERR_REQUEST_INVALID', `the card of \`${vendor.origin}\` names an A2A endpoint on another origin`);
+      throw new ServerError('ERR_REQUEST_INVALID', `the card of \`${vendor.origin}\` names an A2A endpoint on another origin`, NOT_SENT);
     }
     cached?.agent.destroy();
     const agent = vendorAgent(vendor);

@@ -180,6 +180,23 @@ const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('base64url'
 
 /** The broker's handle for an offer: short, unique, derived from the signed token's hash. */
 const handleOf = (offerHash: string) => `of_${offerHash.slice(0, 22)}`;
+/** OS errors of a connection that was never made: nothing was sent. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+
+/**
+ * True only when a transport error proves the order never left: the transport said so
+ * (`details.sent === false`) or the connection was never made. Anything else may have reached the vendor.
+ */
+function orderNeverLeft(error: unknown): boolean {
+  let e: unknown = error;
+  for (let depth = 0; depth < 5 && typeof e === 'object' && e !== null; depth++) {
+    const { code, details, cause } = e as { code?: unknown; details?: { sent?: unknown }; cause?: unknown };
+    if (details?.sent === false || (typeof code === 'string' && NOT_CONNECTED.has(code))) return true;
+    e = cause;
+  }
+  return false;
+}
+
 /** Why requests still out at the end of a collection window are cancelled. */
 const WINDOW_CLOSED: Readonly<Error> = Object.freeze(new Error('the collection window closed'));
 
@@ -1013,6 +1030,34 @@ export class BrokerEngine {
       });
       return { status: 'failed', reasons: [reason], orderId };
     };
+    // INVARIANT (fail safe): an order that may have reached the vendor (a timeout, a reset, an answer
+    // cut short) may have been accepted there. Its money counts against the person's budgets, as for
+    // an order left unreceipted by a crash, and the order stays `signed` with the reason, never
+    // `failed` with the reservation released (that would let a second order exceed the cap).
+    const unknownOutcome = (error: unknown): OrderOutcome => {
+      const reason = `${vendor.displayName} did not answer the order: it may have been accepted, so its amount counts against your budget until you check with ${vendor.displayName}`;
+      this.#o.ledger.commit(reservationId, reason);
+      this.#o.store.transaction(() =>
+        this.#stmt("UPDATE broker_orders SET status_reason = ?, updated_at = ? WHERE order_id = ? AND status = 'signed'").run(
+          reason,
+          this.#iso(),
+          orderId,
+        ),
+      );
+      this.#o.disclosure.record(plan, { vendor, taskId });
+      this.#setTaskStatus(taskId, 'failed', reason);
+      const osCode = (error as { code?: unknown } | null)?.code;
+      const code = isStewardError(error) ? error.code : typeof osCode === 'string' ? osCode : 'ERR_VENDOR_UNREACHABLE';
+      this.#audit(
+        { type: 'order.failed', taskId, actor: 'broker', vendor: vendor.origin, summary: `order ${orderId}: outcome unknown`, data: { orderId, code, outcome: 'unknown' } },
+        { durable: true },
+      );
+      this.#audit(
+        { type: 'ledger.committed', taskId, actor: 'broker', vendor: vendor.origin, summary: `order ${orderId}: ${reason}`, data: { reservationId, orderId } },
+        { durable: true },
+      );
+      return { status: 'failed', reasons: [reason], orderId };
+    };
     try {
       this.#o.disclosure.scanOutbound(payload, plan.allowed, {
         vendor: vendor.origin,
@@ -1034,10 +1079,12 @@ export class BrokerEngine {
         .exchange(vendor, { steward: 'order', jws } satisfies OutboundMessage, controller.signal)
         .finally(() => clearTimeout(timer));
     } catch (error) {
-      return fail(
-        `${vendor.displayName} could not be reached`,
-        isStewardError(error) ? error.code : 'ERR_VENDOR_UNREACHABLE',
-      );
+      if (orderNeverLeft(error))
+        return fail(
+          `${vendor.displayName} could not be reached`,
+          isStewardError(error) ? error.code : 'ERR_VENDOR_UNREACHABLE',
+        );
+      return unknownOutcome(error);
     }
     this.#o.disclosure.record(plan, { vendor, taskId });
     if (reply.steward !== 'receipt' || !reply.jws) {

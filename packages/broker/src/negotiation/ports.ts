@@ -61,7 +61,12 @@ export interface VendorReply {
   malformed?: string;
 }
 
-/** Sends one message to a vendor and returns its answer (A2A over HTTP, RFC 9421-signed). */
+/**
+ * Sends one message to a vendor and returns its answer (A2A over HTTP, RFC 9421-signed). A failure
+ * that proves nothing was sent carries `details.sent === false` (or a connect error code such as
+ * `ECONNREFUSED`); any other failure may have reached the vendor, and an order then has an unknown
+ * outcome (its money stays counted).
+ */
 export interface VendorTransport {
   exchange(vendor: EnrolledVendor, message: OutboundMessage, signal: AbortSignal): Promise<VendorReply>;
 }
