@@ -19,7 +19,8 @@
  *    and restart, in a child of its own. Goal ≤ 5 s.
  *
  * Env: BENCH_LOAD_SECONDS (60), BENCH_RATE (500), BENCH_RATE_SECONDS (5), BENCH_QUOTES (400),
- * BENCH_THROUGHPUT_SECONDS (10). Quick run: BENCH_LOAD_SECONDS=5 BENCH_RATE_SECONDS=2.
+ * BENCH_THROUGHPUT_SECONDS (10), BENCH_CPU_PROF (a directory: CPU-profile the broker children).
+ * Quick run: BENCH_LOAD_SECONDS=5 BENCH_RATE_SECONDS=2.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { verify as edVerify } from 'node:crypto';
@@ -85,7 +86,8 @@ class Child<Ready = unknown> {
     args: string[] = [],
   ) {
     this.proc = fork(CHILDREN, [role, ...args], {
-      execArgv: ['--import', 'tsx', '--expose-gc'],
+      // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each broker child, written when it exits.
+      execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_CPU_PROF && role === 'broker' ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     live.add(this);
