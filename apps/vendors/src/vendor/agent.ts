@@ -65,7 +65,8 @@ export interface IssuedOffer {
 }
 
 const NO_REVOCATION: RevocationCheck = { isKeyRevoked: () => false, isOriginRevoked: () => false };
-const MAX_ISSUED = 10_000;
+/** Open offers a vendor remembers (oldest forgotten first; expired ones are dropped as new ones are issued). */
+const MAX_ISSUED = 2_000;
 const MAX_MESSAGE_LIFETIME_SECONDS = 600;
 
 /** SHA-256 of a text, base64url (the `termsHash` of an offer). */
@@ -309,9 +310,11 @@ export class VendorAgent {
   protected issueOffer(input: IssueInput): IssuedOffer {
     const { token, payload } = this.signOffer(this.offerBody(input), input.aud);
     const issued: IssuedOffer = { token, hash: tokenHash(token), payload, rfq: input.rfq, lines: input.lines, fees: input.fees, window: input.window, ordered: false };
-    if (this.issued.size >= MAX_ISSUED) {
-      const oldest = this.issued.keys().next().value;
-      if (oldest !== undefined) this.issued.delete(oldest);
+    // Offers are remembered in the order they were issued, so expired ones are at the front.
+    const now = Math.floor(this.clock.now() / 1000);
+    for (const [id, old] of this.issued) {
+      if (old.payload.expiresAt > now && this.issued.size < MAX_ISSUED) break;
+      this.issued.delete(id);
     }
     this.issued.set(payload.offerId, issued);
     return issued;

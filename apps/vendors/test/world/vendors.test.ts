@@ -333,6 +333,28 @@ describe('orders', () => {
     }
   });
 
+  it('forgets expired offers as it issues new ones, so its memory stays bounded', async () => {
+    const clock = new FixedClock(Date.now());
+    const vendor = await startVendor({ profile: VENDOR_PROFILES['green-valley'], brokerId: broker.id, brokerJwks: broker.jwks, clock });
+    try {
+      const o = vendor.origin;
+      const ask = async () => {
+        const [part] = await broker.send(o, 'rfq', broker.sign('rfq', rfqBody('groceries', BASKET, { deliveryDay: daysFromNow(2, clock.now()) }, clock.now()), o, { clock }));
+        return JSON.parse(Buffer.from(part!.jws!.split('.')[1]!, 'base64url').toString()).offerId as string;
+      };
+      const first = await ask();
+      const second = await ask();
+      expect(vendor.agent.offer(first)).toBeDefined();
+      clock.advance(16 * 60_000); // both expired (15 min validity)
+      const third = await ask();
+      expect(vendor.agent.offer(first)).toBeUndefined();
+      expect(vendor.agent.offer(second)).toBeUndefined();
+      expect(vendor.agent.offer(third)).toBeDefined();
+    } finally {
+      await vendor.close();
+    }
+  });
+
   it('refuses an order without the personal data the vendor needs', async () => {
     const { offer, token } = await quote('quickbasket');
     const o = origin('quickbasket');
