@@ -405,7 +405,7 @@ export class Steward {
       ...(ext?.legalEntity ? { legalEntity: ext.legalEntity } : {}),
       declaredOwners: v.owners,
       declaredAffiliations: v.affiliations,
-      isNew: (this.store.statement("SELECT COUNT(*) AS n FROM broker_orders WHERE vendor = ? AND status = 'accepted'").get(v.origin) as { n: number }).n === 0,
+      isNew: this.store.statement("SELECT 1 FROM broker_orders WHERE vendor = ? AND status = 'accepted' LIMIT 1").get(v.origin) === undefined,
     };
   }
 

@@ -72,4 +72,14 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'create-broker-meta',
     up: 'CREATE TABLE broker_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT',
   },
+  {
+    // Every vendor lookup asks whether the vendor is new (any accepted order) and every decision counts
+    // today's orders: without these, each scanned the whole order table, so quotes slowed as orders grew.
+    version: 3,
+    name: 'index-broker-orders',
+    up: `
+      CREATE INDEX broker_orders_vendor_status ON broker_orders(vendor, status);
+      CREATE INDEX broker_orders_created ON broker_orders(created_at, status);
+    `,
+  },
 ];
