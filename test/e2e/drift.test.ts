@@ -153,6 +153,7 @@ describe('orders left signed by a crash', () => {
           new Date().toISOString(),
           new Date().toISOString(),
         );
+      first.steward.store.db.prepare("UPDATE broker_tasks SET status = 'ordering' WHERE task_id = ?").run(taskId);
       await first.close();
 
       const second = await startBroker({ STEWARD_DATA_DIR: rdir, STEWARD_PORT: '0' }, quiet, {
@@ -168,6 +169,8 @@ describe('orders left signed by a crash', () => {
         .get() as { status: string; status_reason: string };
       expect(order.status).toBe('signed');
       expect(order.status_reason).toContain('outcome unknown');
+      // The task left mid-order says so, as at runtime.
+      expect(second.steward.engine.task(taskId).status).toBe('failed');
       second.steward.audit.flush();
       expect(
         second.steward.audit

@@ -339,9 +339,13 @@ export class Steward {
       } catch {
         // Already released or committed: nothing to hold.
       }
-      this.store.durably(() =>
-        this.store.statement("UPDATE broker_orders SET status_reason = ? WHERE order_id = ? AND status = 'signed'").run(reason, row.order_id),
-      );
+      this.store.durably(() => {
+        this.store.statement("UPDATE broker_orders SET status_reason = ? WHERE order_id = ? AND status = 'signed'").run(reason, row.order_id);
+        // The task was left mid-order; it says what happened, as at runtime.
+        this.store
+          .statement("UPDATE broker_tasks SET status = 'failed', status_reason = ?, updated_at = ? WHERE task_id = ? AND status = 'ordering'")
+          .run(reason, this.#iso(), row.task_id);
+      });
       this.#append(
         { type: 'ledger.committed', at: this.#iso(), actor: 'broker', taskId: row.task_id, vendor: row.vendor, summary: `order ${row.order_id}: ${reason}`, data: { orderId: row.order_id, reservationId: row.reservation_id } },
         undefined,

@@ -594,9 +594,13 @@ export class BrokerEngine {
     this.#countCall(taskId);
     // Asking again for an offer already ordered answers with that order, never a second one.
     const placed = this.#stmt(
-      `SELECT o.order_id, o.status FROM broker_orders o JOIN broker_offers f ON f.offer_hash = o.offer_hash
+      `SELECT o.order_id, o.status, o.status_reason FROM broker_orders o JOIN broker_offers f ON f.offer_hash = o.offer_hash
        WHERE f.task_id = ? AND f.handle = ? AND o.status IN ('signed', 'accepted')`,
-    ).get(taskId, offerId) as { order_id: string; status: string } | undefined;
+    ).get(taskId, offerId) as { order_id: string; status: string; status_reason: string | null } | undefined;
+    if (placed?.status === 'signed' && placed.status_reason !== null) {
+      // Sent, never confirmed: not placed as far as anyone knows, and never sent a second time.
+      return { status: 'failed', reasons: [placed.status_reason], orderId: placed.order_id };
+    }
     if (placed) {
       return { status: 'ordered', reasons: [`already ordered as ${placed.order_id}`], orderId: placed.order_id };
     }
@@ -1036,16 +1040,18 @@ export class BrokerEngine {
     // `failed` with the reservation released (that would let a second order exceed the cap).
     const unknownOutcome = (error: unknown): OrderOutcome => {
       const reason = `${vendor.displayName} did not answer the order: it may have been accepted, so its amount counts against your budget until you check with ${vendor.displayName}`;
-      this.#o.ledger.commit(reservationId, reason);
-      this.#o.store.transaction(() =>
+      // One durable commit for the money, the order's reason and the task: if it cannot be written, the
+      // order stays signed without a reason and the next start counts it (#reconcileUnsettledOrders).
+      this.#o.store.durably(() => {
+        this.#o.ledger.commit(reservationId, reason);
         this.#stmt("UPDATE broker_orders SET status_reason = ?, updated_at = ? WHERE order_id = ? AND status = 'signed'").run(
           reason,
           this.#iso(),
           orderId,
-        ),
-      );
+        );
+        this.#setTaskStatus(taskId, 'failed', reason);
+      });
       this.#o.disclosure.record(plan, { vendor, taskId });
-      this.#setTaskStatus(taskId, 'failed', reason);
       const osCode = (error as { code?: unknown } | null)?.code;
       const code = isStewardError(error) ? error.code : typeof osCode === 'string' ? osCode : 'ERR_VENDOR_UNREACHABLE';
       this.#audit(

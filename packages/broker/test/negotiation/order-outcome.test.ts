@@ -16,7 +16,7 @@ async function orderThat(fails: () => never) {
   const [offer] = await world.engine.requestQuotes(taskId);
   const outcome = await world.engine.placeOrder(taskId, offer!.offerId);
   const order = world.store.db.prepare('SELECT status, status_reason FROM broker_orders').get() as { status: string; status_reason: string | null };
-  return { outcome, order, total: offer!.total.amountMinor, taskId };
+  return { outcome, order, total: offer!.total.amountMinor, taskId, offerId: offer!.offerId };
 }
 
 const osError = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:9`), { code });
@@ -27,7 +27,7 @@ describe('an order the vendor may or may not have received (money safety)', () =
     ['a reset after sending', osError('ECONNRESET')],
     ['an answer cut short', new TypeError('terminated')],
   ])('after %s, keeps the order signed and its money counted against the budget', async (_name, error) => {
-    const { outcome, order, total } = await orderThat(() => {
+    const { outcome, order, total, taskId, offerId } = await orderThat(() => {
       throw error;
     });
     expect(outcome.status).toBe('failed');
@@ -39,6 +39,12 @@ describe('an order the vendor may or may not have received (money safety)', () =
     expect(failed?.data).toMatchObject({ outcome: 'unknown' });
     expect(world!.audit.map((e) => e.type)).toContain('ledger.committed');
     expect(world!.audit.map((e) => e.type)).not.toContain('ledger.released');
+    expect(world!.engine.task(taskId).status).toBe('failed');
+    // Asking again never sends a second order, and never reports this one as placed (review finding).
+    const again = await world!.engine.placeOrder(taskId, offerId);
+    expect(again).toMatchObject({ status: 'failed', orderId: outcome.orderId });
+    expect(again.reasons.join(' ')).toMatch(/may have been accepted/);
+    expect(world!.store.db.prepare('SELECT COUNT(*) AS n FROM broker_orders').get()).toEqual({ n: 1 });
   });
 
   it.each([
