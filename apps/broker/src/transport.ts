@@ -80,67 +80,87 @@ export function vendorFetch(vendor: EnrolledVendor, options: A2aTransportOptions
       throw new ServerError('ERR_REQUEST_INVALID', `refusing private address \`${host}\``, NOT_SENT);
     }
     const method = (init?.method ?? 'GET').toUpperCase();
-    const body = typeof init?.body === 'string' ? init.body : init?.body ? Buffer.from(await new Response(init.body).arrayBuffer()).toString('utf8') : '';
-    const headers: Record<string, string> = {};
-    new Headers(init?.headers).forEach((value, key) => {
-      headers[key] = value;
-    });
-    headers['content-type'] ??= 'application/json';
-    headers['accept-encoding'] = 'identity';
-    Object.assign(headers, signRequest({ method, url: url.href, headers, body }, options.signingKey()));
     const signal = init?.signal ?? undefined;
+    const headers: Record<string, string> = {};
+    let body: string;
+    try {
+      if (signal?.aborted) throw new Error('aborted before sending');
+      body = typeof init?.body === 'string' ? init.body : init?.body ? Buffer.from(await new Response(init.body).arrayBuffer()).toString('utf8') : '';
+      new Headers(init?.headers).forEach((value, key) => {
+        headers[key] = value;
+      });
+      headers['content-type'] ??= 'application/json';
+      headers['accept-encoding'] = 'identity';
+      Object.assign(headers, signRequest({ method, url: url.href, headers, body }, options.signingKey()));
+    } catch (cause) {
+      throw new ServerError('ERR_REQUEST_INVALID', `request to \`${vendor.origin}\` not sent: ${cause instanceof Error ? cause.message : String(cause)}`, { cause, ...NOT_SENT });
+    }
     return new Promise<Response>((resolve, reject) => {
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      // Until the connection (and its TLS handshake) is up, no byte of the request has left.
+      let connected = false;
       let answered = false;
       let settled = false;
-      let req: ClientRequest;
+      let req: ClientRequest | undefined;
       const start = (via: HttpAgent | false) => {
-      req = send(url, { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: guardedLookup(allowPrivate), agent: via }, (res: IncomingMessage) => {
-        answered = true;
-        const status = res.statusCode ?? 0;
-        if (status >= 300 && status < 400) {
-          res.resume();
-          return fail(new ServerError('ERR_REQUEST_INVALID', `\`${vendor.origin}\` answered with a redirect; redirects are never followed`));
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > maxBytes) return fail(new ServerError('ERR_BODY_TOO_LARGE', `\`${vendor.origin}\` answered with more than ${maxBytes} bytes`));
-          chunks.push(chunk);
-        });
-        res.on('end', () => {
-          clearTimeout(timer);
-          const responseHeaders = new Headers();
-          for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') responseHeaders.set(k, v);
-          // A status the Response class refuses (204, 999, …) must be a refusal, not an uncaught throw in this listener.
-          let response: Response;
-          try {
-            response = new Response(Buffer.concat(chunks), { status, headers: responseHeaders });
-          } catch {
-            return fail(new ServerError('ERR_REQUEST_INVALID', `\`${vendor.origin}\` answered with status ${status}, which is not an A2A answer`));
+        connected = false;
+        const r = send(url, { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: guardedLookup(allowPrivate), agent: via }, (res: IncomingMessage) => {
+          answered = true;
+          const status = res.statusCode ?? 0;
+          if (status >= 300 && status < 400) {
+            res.resume();
+            return fail(new ServerError('ERR_REQUEST_INVALID', `\`${vendor.origin}\` answered with a redirect; redirects are never followed`));
           }
-          if (settled) return;
-          settled = true;
-          resolve(response);
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > maxBytes) return fail(new ServerError('ERR_BODY_TOO_LARGE', `\`${vendor.origin}\` answered with more than ${maxBytes} bytes`));
+            chunks.push(chunk);
+          });
+          res.on('end', () => {
+            const responseHeaders = new Headers();
+            for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') responseHeaders.set(k, v);
+            // A status the Response class refuses (204, 999, …) must be a refusal, not an uncaught throw in this listener.
+            let response: Response;
+            try {
+              response = new Response(Buffer.concat(chunks), { status, headers: responseHeaders });
+            } catch {
+              return fail(new ServerError('ERR_REQUEST_INVALID', `\`${vendor.origin}\` answered with status ${status}, which is not an A2A answer`));
+            }
+            if (settle()) resolve(response);
+          });
+          res.on('error', fail);
         });
-        res.on('error', fail);
-      });
-      req.on('error', (error: NodeJS.ErrnoException) => {
-        if (!settled && !answered && via !== false && req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && !signal?.aborted && !closed()) return start(false);
-        fail(error);
-      });
-      req.end(body);
+        req = r;
+        r.on('socket', (socket) => {
+          if (r.reusedSocket) connected = true;
+          else socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => (connected = true));
+        });
+        r.on('error', (error: NodeJS.ErrnoException) => {
+          if (!settled && !answered && via !== false && r.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && !signal?.aborted && !closed()) return start(false);
+          fail(error);
+        });
+        r.end(body);
       };
       const timer = setTimeout(() => fail(new ServerError('ERR_REQUEST_INVALID', `\`${vendor.origin}\` did not answer within ${timeoutMs} ms`)), timeoutMs);
-      function fail(error: Error) {
-        if (settled) return;
+      const onAbort = () => fail(new ServerError('ERR_REQUEST_INVALID', 'request aborted'));
+      function settle(): boolean {
+        if (settled) return false;
         settled = true;
         clearTimeout(timer);
-        req.destroy();
-        reject(error);
+        signal?.removeEventListener('abort', onAbort);
+        return true;
       }
-      signal?.addEventListener('abort', () => fail(new ServerError('ERR_REQUEST_INVALID', 'request aborted')), { once: true });
+      function fail(error: Error) {
+        const sent = connected;
+        if (!settle()) return;
+        req?.destroy();
+        if (sent || (error as { details?: { sent?: unknown } }).details?.sent === false) return reject(error);
+        // Failed before the connection was up: say that nothing was sent (an order can then be released).
+        reject(new ServerError('ERR_REQUEST_INVALID', `could not connect to \`${vendor.origin}\`: ${error.message}`, { cause: error, ...NOT_SENT }));
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
       start(agent);
     });
   };
@@ -152,7 +172,7 @@ export function vendorFetch(vendor: EnrolledVendor, options: A2aTransportOptions
  */
 export class A2aVendorTransport implements VendorTransport {
   readonly #options: A2aTransportOptions;
-  readonly #clients = new Map<string, { url: string; pooled: Transport; fresh: Transport; agent: HttpAgent }>();
+  readonly #clients = new Map<string, { url: string; ready: Promise<{ pooled: Transport; fresh: Transport }>; agent: HttpAgent }>();
   #closed = false;
 
   constructor(options: A2aTransportOptions) {
@@ -179,20 +199,31 @@ export class A2aVendorTransport implements VendorTransport {
     return readReply(result);
   }
 
-  async #transport(vendor: EnrolledVendor): Promise<{ pooled: Transport; fresh: Transport }> {
+  #transport(vendor: EnrolledVendor): Promise<{ pooled: Transport; fresh: Transport }> {
+    if (this.#closed) return Promise.reject(new ServerError('ERR_REQUEST_INVALID', 'the broker is shutting down; nothing was sent', NOT_SENT));
     const cached = this.#clients.get(vendor.origin);
-    if (cached && cached.url === vendor.a2aUrl) return cached;
+    if (cached && cached.url === vendor.a2aUrl) return cached.ready;
     if (new URL(vendor.a2aUrl).origin !== vendor.origin) {
-      throw new ServerError('ERR_REQUEST_INVALID', `the card of \`${vendor.origin}\` names an A2A endpoint on another origin`, NOT_SENT);
+      return Promise.reject(new ServerError('ERR_REQUEST_INVALID', `the card of \`${vendor.origin}\` names an A2A endpoint on another origin`, NOT_SENT));
     }
     cached?.agent.destroy();
     const agent = vendorAgent(vendor);
     const card = { supportedInterfaces: [{ url: vendor.a2aUrl, protocolBinding: 'JSONRPC', tenant: '', protocolVersion: '1.0' }] } as unknown as Parameters<JsonRpcTransportFactory['create']>[1];
-    const pooled = await new JsonRpcTransportFactory({ fetchImpl: vendorFetch(vendor, this.#options, agent, () => this.#closed) }).create(vendor.a2aUrl, card);
-    const fresh = await new JsonRpcTransportFactory({ fetchImpl: vendorFetch(vendor, this.#options) }).create(vendor.a2aUrl, card);
-    const entry = { url: vendor.a2aUrl, pooled, fresh, agent };
-    this.#clients.set(vendor.origin, entry);
-    return entry;
+    // Cached before it resolves, so concurrent first requests to a vendor share one pool.
+    const ready = Promise.all([
+      new JsonRpcTransportFactory({ fetchImpl: vendorFetch(vendor, this.#options, agent, () => this.#closed) }).create(vendor.a2aUrl, card),
+      new JsonRpcTransportFactory({ fetchImpl: vendorFetch(vendor, this.#options) }).create(vendor.a2aUrl, card),
+    ]).then(
+      ([pooled, fresh]) => ({ pooled, fresh }),
+      (error: unknown) => {
+        // Not kept: the next request tries afresh.
+        if (this.#clients.get(vendor.origin)?.ready === ready) this.#clients.delete(vendor.origin);
+        agent.destroy();
+        throw error;
+      },
+    );
+    this.#clients.set(vendor.origin, { url: vendor.a2aUrl, ready, agent });
+    return ready;
   }
 
   /** Closes every pooled vendor connection (at shutdown); requests cut by it are not resent. */

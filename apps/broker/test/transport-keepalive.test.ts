@@ -81,7 +81,43 @@ describe('vendor connections are pooled', () => {
     expect(v.connections()).toBe(1);
     server!.close();
     for (const s of sockets) s.destroy();
-    await expect(f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{}' })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    // Refused before any byte left: said so, with the OS error as the cause.
+    await expect(f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{}' })).rejects.toMatchObject({
+      code: 'ERR_REQUEST_INVALID',
+      details: { sent: false },
+      cause: { code: 'ECONNREFUSED' },
+    });
+  });
+
+  it('says nothing was sent when the connection never came up (timeout before connect), and something may have been once it did', async () => {
+    // A listener that accepts TCP but never answers: the request is sent, then times out.
+    const v = await vendor('hang');
+    const f = vendorFetch(v.enrolled, { signingKey: () => key, allowPrivate: true, timeoutMs: 200 });
+    expect((await f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{}' })).status).toBe(200);
+    const agent = vendorAgent(v.enrolled);
+    const pooled = vendorFetch(v.enrolled, { signingKey: () => key, allowPrivate: true, timeoutMs: 200 }, agent);
+    expect((await pooled(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{}' })).status).toBe(200);
+    const error = await pooled(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{}' }).then(
+      () => undefined,
+      (e: unknown) => e as { details?: { sent?: boolean } },
+    );
+    expect(error?.details?.sent).toBeUndefined(); // it was on the wire: the outcome is unknown
+    agent.destroy();
+    // A TLS vendor whose handshake never completes: TCP is up, but no byte of the request can leave.
+    const silent = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const tlsOrigin = `https://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const tls = vendorFetch({ origin: tlsOrigin, a2aUrl: `${tlsOrigin}/a2a` } as EnrolledVendor, { signingKey: () => key, allowPrivate: true, timeoutMs: 200 });
+    await expect(tls(`${tlsOrigin}/a2a`, { method: 'POST', body: '{}' })).rejects.toMatchObject({ details: { sent: false } });
+    for (const sk of sockets) sk.destroy();
+    await new Promise((r) => silent.close(r));
+  });
+
+  it('sends nothing for a signal already aborted', async () => {
+    const v = await vendor(false);
+    const f = vendorFetch(v.enrolled, { signingKey: () => key, allowPrivate: true, timeoutMs: 2000 });
+    await expect(f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{}', signal: AbortSignal.abort() })).rejects.toMatchObject({ details: { sent: false } });
+    expect(v.seen).toHaveLength(0);
   });
 
   it('never resends a request that already failed: a timeout on a reused connection is final (review finding)', async () => {
