@@ -107,6 +107,7 @@ export class Store {
       (nested ? t.release : t.commit).run();
       return result;
     } catch (error) {
+      this.#latchOnSyncError(error);
       // SQLite may already have rolled the whole transaction back (e.g. a full disk).
       if (this.db.inTransaction) {
         if (nested) {
@@ -159,6 +160,14 @@ export class Store {
     });
   }
 
+  /** A COMMIT whose fsync failed latches the store too: the kernel reports such an error only once. */
+  #latchOnSyncError(error: unknown): void {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === 'SQLITE_IOERR_FSYNC' || code === 'SQLITE_IOERR_DIR_FSYNC') {
+      this.#failed ??= new StoreError('ERR_STORE_SYNC_FAILED', `cannot sync \`${this.path}\` to disk`, { cause: error, details: { path: this.path } });
+    }
+  }
+
   #issueSync(): void {
     const issued = ++this.#syncsIssued;
     this.#syncInFlight = true;
@@ -173,8 +182,16 @@ export class Store {
         if (failed) w.reject(failed);
         else w.resolve();
       }
-      if (this.#closed) this.#closeWalFd();
-      else if (this.#syncWaiters.length > 0) this.#issueSync();
+      if (this.#closed) {
+        // close() synced the rest while this one ran: settle everyone with both outcomes known.
+        const rest = this.#syncWaiters;
+        this.#syncWaiters = [];
+        for (const w of rest) {
+          if (this.#failed) w.reject(this.#failed);
+          else w.resolve();
+        }
+        this.#closeWalFd();
+      } else if (this.#syncWaiters.length > 0) this.#issueSync();
     };
     let fd: number;
     try {
@@ -226,19 +243,22 @@ export class Store {
     // Writes still waiting to be acknowledged are synced here, whatever the checkpoint below manages
     // (another connection reading can leave it busy, with our frames still only in the WAL).
     if (this.#syncWaiters.length > 0) {
-      const waiters = this.#syncWaiters;
-      this.#syncWaiters = [];
-      let error: StoreError | undefined = this.#failed;
-      if (!error) {
+      if (!this.#failed) {
         try {
           fdatasyncSync((this.#walFd ??= this.#openWal()));
         } catch (cause) {
-          error = new StoreError('ERR_STORE_SYNC_FAILED', `cannot sync the write-ahead log of \`${this.path}\``, { cause, details: { path: this.path } });
+          this.#failed = new StoreError('ERR_STORE_SYNC_FAILED', `cannot sync the write-ahead log of \`${this.path}\``, { cause, details: { path: this.path } });
         }
       }
-      for (const w of waiters) {
-        if (error) w.reject(error);
-        else w.resolve();
+      // With a sync still running, its outcome counts too (only one of two concurrent fsyncs may see
+      // a write-back error): the waiters are settled when it returns.
+      if (!this.#syncInFlight) {
+        const waiters = this.#syncWaiters;
+        this.#syncWaiters = [];
+        for (const w of waiters) {
+          if (this.#failed) w.reject(this.#failed);
+          else w.resolve();
+        }
       }
     }
     try {

@@ -102,7 +102,31 @@ describe('whenSynced (group commit of the WAL)', () => {
     const b = store.whenSynced();
     store.close();
     expect(ctl.syncSync).toBe(1);
+    await release(); // the sync that was running returns too
     await expect(Promise.all([a, b])).resolves.toEqual([undefined, undefined]);
+  });
+
+  it('close() while a sync runs settles the waiters only when it returns, and rejects them if either sync failed', async () => {
+    commit('a');
+    const a = store.whenSynced(); // held in the thread pool
+    commit('b');
+    const b = store.whenSynced();
+    store.close(); // its own sync succeeds
+    expect(ctl.syncSync).toBe(1);
+    expect(await settled(a)).toBe(false);
+    expect(await settled(b)).toBe(false);
+    const outcomes = Promise.allSettled([a, b]);
+    await release(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    for (const r of await outcomes) expect(r).toMatchObject({ status: 'rejected', reason: { code: 'ERR_STORE_SYNC_FAILED' } });
+  });
+
+  it('latches on a COMMIT whose fsync failed inside SQLite', () => {
+    expect(() =>
+      store.durably(() => {
+        throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_FSYNC' });
+      }),
+    ).toThrow('disk I/O error');
+    expect(() => commit('after')).toThrow(expect.objectContaining({ code: 'ERR_STORE_SYNC_FAILED' }));
   });
 
   it('close() rejects the waiters when its own sync fails', async () => {
@@ -110,7 +134,9 @@ describe('whenSynced (group commit of the WAL)', () => {
     const a = store.whenSynced();
     ctl.failSyncSync = true;
     store.close();
-    await expect(a).rejects.toMatchObject({ code: 'ERR_STORE_SYNC_FAILED' });
+    const outcome = Promise.allSettled([a]);
+    await release(); // the running one succeeds, close()'s own failed: not durable
+    expect((await outcome)[0]).toMatchObject({ status: 'rejected', reason: { code: 'ERR_STORE_SYNC_FAILED' } });
   });
 
   it('after a failed sync, rejects its waiters and refuses every later use with ERR_STORE_SYNC_FAILED', async () => {
