@@ -41,7 +41,8 @@ export async function measureAsync(name: string, fn: () => Promise<unknown>, ite
   return summarise(name, times, total);
 }
 
-function summarise(name: string, times: Float64Array, totalMs: number): Sample {
+/** A Sample from raw latencies in ms and the wall time they took (for loops the kit does not run). */
+export function summarise(name: string, times: ArrayLike<number>, totalMs: number): Sample {
   const sorted = Float64Array.from(times).sort();
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   return {

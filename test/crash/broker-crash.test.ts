@@ -9,7 +9,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { verifyLog } from '@steward/audit';
 import { openStore } from '@steward/store';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePortRange } from '../bench/ports.ts';
 
 const SCRIPT = fileURLToPath(new URL('./broker-process.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -44,27 +44,6 @@ async function startProcess(dataDir: string, basePort: number): Promise<Running>
     void exited.then((how) => reject(new Error(`broker process exited (${String(how)}) before it was ready: ${stderr.slice(-2000)}`)));
   });
   return { child, exited, ...ready };
-}
-
-/** A base port with `n` free consecutive ports: the restarted broker must find its vendors where it enrolled them. */
-async function freePortRange(n: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
-    const servers: Server[] = [];
-    try {
-      for (let i = 0; i < n; i++) {
-        const s = createServer();
-        await new Promise<void>((resolve, reject) => s.once('error', reject).listen(base + i, '127.0.0.1', resolve));
-        servers.push(s);
-      }
-      return base;
-    } catch {
-      // taken: try another range
-    } finally {
-      for (const s of servers) await new Promise((r) => s.close(r));
-    }
-  }
-  throw new Error('no free port range');
 }
 
 /** mulberry32: a small seeded generator, so a failing run can be replayed from its seed. */

@@ -26,13 +26,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { verify as edVerify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createServer, type Server } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { generateSigningKey, signMessage } from '@steward/identity';
-import { measure, measureAsync, note, report, type Sample } from '../../../test/bench/kit.ts';
+import { measure, measureAsync, note, report, summarise } from '../../../test/bench/kit.ts';
+import { freePortRange } from '../../../test/bench/ports.ts';
 import {
   SPEC,
   type Answer,
@@ -353,18 +353,6 @@ async function openLoop(
   };
 }
 
-/** A kit Sample from raw latencies (ms) and the wall time they took. */
-function sampleOf(name: string, timesMs: readonly number[], totalMs: number): Sample {
-  const sorted = [...timesMs].sort((x, y) => x - y);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return {
-    name,
-    iterations: sorted.length,
-    medianUs: at(0.5) * 1000,
-    p99Us: at(0.99) * 1000,
-    opsPerSec: sorted.length / (totalMs / 1000),
-  };
-}
 
 /** Waits until the broker has no quote running (aborted client requests leave theirs going). */
 async function drain(world: World): Promise<number> {
@@ -508,7 +496,7 @@ async function main(): Promise<void> {
   const vCpu0 = await one.vendors.usage();
   const engine = await one.broker.call<EngineRun>('engineQuotes', { n: QUOTES, warmup: 70, expectOffers: 1 });
   const vCpu1 = await one.vendors.usage();
-  const engineSample = sampleOf(
+  const engineSample = summarise(
     'mediated offer: quote round trip to one vendor (engine in the broker process, over HTTP to the vendor)',
     engine.timesMs,
     engine.totalMs,
@@ -697,29 +685,6 @@ async function main(): Promise<void> {
   );
   if (firstFailures.length > 0) note(`first failures: ${firstFailures.join(' | ')}`);
   note(`machine load average (1/5/15 min) at the end: ${load()}`);
-}
-
-/** A base port with `n` free consecutive ports after it: a restart must find its vendors where it enrolled them. */
-async function freePortRange(n: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
-    const servers: Server[] = [];
-    try {
-      for (let i = 0; i < n; i++) {
-        const s = createServer();
-        await new Promise<void>((resolve, reject) =>
-          s.once('error', reject).listen(base + i, '127.0.0.1', resolve),
-        );
-        servers.push(s);
-      }
-      return base;
-    } catch {
-      // taken: try another range
-    } finally {
-      for (const s of servers) await new Promise((r) => s.close(r));
-    }
-  }
-  throw new Error('no free port range');
 }
 
 try {
