@@ -409,7 +409,7 @@ export class BrokerEngine {
     // Requests still out when the window closes are cancelled (a reason object made once: building
     // the default DOMException per quote cost more than the rest of closing the window).
     if (!allAnswered) controller.abort(WINDOW_CLOSED);
-    const flags = this.#shownNames(this.#o.provenance.flagOffers({ vendors: this.#asCarded(vendors), offers: arrived, asOf: this.#iso() }), vendors);
+    const flags = this.#provenanceFlags(vendors, (carded) => this.#o.provenance.flagOffers({ vendors: carded, offers: arrived, asOf: this.#iso() }));
     // One commit for the flags and the status: the offers are shown with their flags or not yet at all.
     this.#o.store.transaction(() => {
       this.#attachFlags(taskId, arrived, flags);
@@ -507,9 +507,8 @@ export class BrokerEngine {
         ),
       );
       const all = this.#openOffers(taskId);
-      const flags = this.#shownNames(
-        this.#o.provenance.flagOffers({ vendors: this.#asCarded(this.#vendorsOf(all)), offers: all, asOf: this.#iso() }),
-        this.#vendorsOf(all),
+      const flags = this.#provenanceFlags(this.#vendorsOf(all), (carded) =>
+        this.#o.provenance.flagOffers({ vendors: carded, offers: all, asOf: this.#iso() }),
       );
       this.#attachFlags(taskId, all, flags);
       return this.#view(this.#openOfferByHash(taskId, next.offerHash), task.spec);
@@ -533,15 +532,8 @@ export class BrokerEngine {
     this.#countCall(taskId);
     const offers = this.#openOffers(taskId);
     const pick = this.#openOfferById(taskId, offerId);
-    const flags = this.#shownNames(
-      this.#o.provenance.checkPick({
-        vendors: this.#asCarded(this.#vendorsOf(offers)),
-        offers,
-        pickOfferHash: pick.offerHash,
-        task: task.spec,
-        asOf: this.#iso(),
-      }),
-      this.#vendorsOf(offers),
+    const flags = this.#provenanceFlags(this.#vendorsOf(offers), (carded) =>
+      this.#o.provenance.checkPick({ vendors: carded, offers, pickOfferHash: pick.offerHash, task: task.spec, asOf: this.#iso() }),
     );
     const all = [...task.flags.filter((f) => f.kind !== 'steering_suspected'), ...flags];
     this.#o.store.transaction(() =>
@@ -678,15 +670,8 @@ export class BrokerEngine {
     // THREATS #7: the steering check is the broker's own, not a step the agent may skip by
     // ordering without recommend(); it runs again here on the offers open now.
     const open = [received, ...others];
-    for (const f of this.#shownNames(
-      this.#o.provenance.checkPick({
-        vendors: this.#asCarded(this.#vendorsOf(open)),
-        offers: open,
-        pickOfferHash: received.offerHash,
-        task: task.spec,
-        asOf,
-      }),
-      this.#vendorsOf(open),
+    for (const f of this.#provenanceFlags(this.#vendorsOf(open), (carded) =>
+      this.#o.provenance.checkPick({ vendors: carded, offers: open, pickOfferHash: received.offerHash, task: task.spec, asOf }),
     )) {
       if (!flags.some((g) => g.kind === f.kind && g.summary === f.summary)) flags.push(f);
     }
@@ -1583,24 +1568,23 @@ export class BrokerEngine {
   }
 
   /**
-   * The vendors as their cards name them, for provenance only: look-alike detection must see the
-   * raw display name (a name shown as its host still has to raise `confusable_name`).
+   * Provenance flags about the vendors `shown`: detected on the vendors as their cards name them
+   * (each looked up once), because look-alike detection must see the raw display name (a name shown
+   * as its host still has to raise `confusable_name`); then every raw card name the flags quote is
+   * replaced by the name shown (see {@link withScreenedName}).
    */
-  #asCarded(vendors: readonly EnrolledVendor[]): EnrolledVendor[] {
-    return vendors.map((v) => this.#carded.get(v.origin) ?? v);
-  }
-
-  /** Provenance flags with every raw card name they quote replaced by the name shown (see {@link withScreenedName}). */
-  #shownNames(flags: Flag[], shown: readonly EnrolledVendor[]): Flag[] {
+  #provenanceFlags(shown: readonly EnrolledVendor[], detect: (carded: EnrolledVendor[]) => Flag[]): Flag[] {
+    const carded = shown.map((v) => this.#carded.get(v.origin) ?? v);
+    const flags = detect(carded);
     const renames = shown
-      .map((v) => [this.#carded.get(v.origin)?.displayName, v.displayName] as const)
-      .filter((r): r is readonly [string, string] => r[0] !== undefined && r[0] !== r[1] && r[0].length > 0);
+      .map((v, i) => [carded[i]!.displayName, v.displayName] as const)
+      .filter(([raw, safe]) => raw !== safe && raw.length > 0);
     if (renames.length === 0) return flags;
     const fix = (text: string): string => renames.reduce((t, [raw, safe]) => t.replaceAll(raw, safe), text);
     return flags.map((f) => ({ ...f, summary: fix(f.summary), ...(f.notes ? { notes: f.notes.map(fix) } : {}) }));
   }
 
-  #vendor(origin: string): EnrolledVendor {
+    #vendor(origin: string): EnrolledVendor {
     const v = this.#o.vendors.get(origin);
     if (!v)
       throw new BrokerError('ERR_VENDOR_UNKNOWN', `vendor \`${origin}\` is not enrolled`, {
