@@ -7,12 +7,13 @@ import {
   generateSigningKey,
   importVerificationKey,
   signMessage,
+  tokenHash,
   verifyMessage,
   type MessageBody,
   type SigningKey,
   type VerificationKey,
 } from '@steward/identity';
-import type { Clock, Rfq } from '@steward/protocol';
+import type { Clock, Rfq, SignedOffer } from '@steward/protocol';
 
 /** A stand-in broker: its own key, signs requests, sends A2A `message/send`, verifies vendor answers. */
 export interface TestBroker {
@@ -108,3 +109,24 @@ export const BASKET: Rfq['items'] = [
   { description: 'chicken breast', quantity: 2 },
   { description: 'ground coffee', quantity: 1 },
 ];
+
+/** An order body that copies `offer` field by field and binds it to the offer's token, as a broker would. */
+export function orderBody(offer: SignedOffer, token: string, overrides: Partial<MessageBody<'order'>> = {}): MessageBody<'order'> {
+  return {
+    type: 'order',
+    orderId: `ord-${Math.random().toString(36).slice(2, 10)}`,
+    offerId: offer.offerId,
+    offerHash: tokenHash(token),
+    vendor: offer.vendor,
+    items: offer.items,
+    fees: offer.fees,
+    total: offer.total,
+    billingPeriod: offer.billingPeriod,
+    termsHash: offer.termsHash,
+    payee: offer.payee,
+    delivery: offer.delivery,
+    disclosed: { name: 'Emma Example', email: 'emma@example.org', address: '12 Elm Street, Springfield' },
+    policyVersion: 'policy-v1',
+    ...overrides,
+  };
+}

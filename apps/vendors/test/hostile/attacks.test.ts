@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageType, SignedOffer, type SignedOffer as SignedOfferT } from '@steward/protocol';
-import { importVerificationKey, tokenHash, verifyCard, verifyCompact, type MessageBody } from '@steward/identity';
+import { importVerificationKey, verifyCard, verifyCompact } from '@steward/identity';
 import type {
   HostileVendor} from '../../src/index.ts';
 import {
@@ -14,7 +14,7 @@ import {
   type AttackId,
   type RunningVendor,
 } from '../../src/index.ts';
-import { BASKET, createBroker, daysFromNow, rfqBody, type ReplyPart, type TestBroker } from '../helpers.ts';
+import { BASKET, createBroker, daysFromNow, orderBody, rfqBody, type ReplyPart, type TestBroker } from '../helpers.ts';
 
 let broker: TestBroker;
 beforeAll(() => {
@@ -57,22 +57,7 @@ function makeCtx(vendor: RunningVendor): Ctx {
         ),
       ),
     async order(offer, token, disclosed = { name: 'Emma Example', address: '12 Elm Street' }) {
-      const body: MessageBody<'order'> = {
-        type: 'order',
-        orderId: `ord-${Math.random().toString(36).slice(2, 10)}`,
-        offerId: offer.offerId,
-        offerHash: tokenHash(token),
-        vendor: offer.vendor,
-        items: offer.items,
-        fees: offer.fees,
-        total: offer.total,
-        billingPeriod: offer.billingPeriod,
-        termsHash: offer.termsHash,
-        payee: offer.payee,
-        delivery: offer.delivery,
-        disclosed,
-        policyVersion: 'policy-v1',
-      };
+      const body = orderBody(offer, token, { disclosed });
       const orderToken = broker.sign('order', body, o);
       return { parts: await broker.send(o, 'order', orderToken), orderToken };
     },

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentCard, FixedClock, SignedOffer, type Rfq } from '@steward/protocol';
 import { generateSigningKey, importVerificationKey, signRequest, tokenHash, verifyCard, type MessageBody } from '@steward/identity';
 import { startVendor, startVendorWorld, VENDOR_PROFILES, type VendorWorld } from '../../src/index.ts';
-import { BASKET, createBroker, daysFromNow, rfqBody, type TestBroker } from '../helpers.ts';
+import { BASKET, createBroker, daysFromNow, orderBody, rfqBody, type TestBroker } from '../helpers.ts';
 
 const NO_REVOCATION = { isKeyRevoked: () => false, isOriginRevoked: () => false };
 
@@ -48,25 +48,6 @@ async function quote(id: string, body?: MessageBody<'rfq'>) {
   return { token: part.jws!, offer: verified.payload, rfq };
 }
 
-function orderBody(offer: SignedOffer, token: string, overrides: Partial<MessageBody<'order'>> = {}): MessageBody<'order'> {
-  return {
-    type: 'order',
-    orderId: `ord-${Math.random().toString(36).slice(2, 10)}`,
-    offerId: offer.offerId,
-    offerHash: tokenHash(token),
-    vendor: offer.vendor,
-    items: offer.items,
-    fees: offer.fees,
-    total: offer.total,
-    billingPeriod: offer.billingPeriod,
-    termsHash: offer.termsHash,
-    payee: offer.payee,
-    delivery: offer.delivery,
-    disclosed: { name: 'Emma Example', email: 'emma@example.org', address: '12 Elm Street, Springfield' },
-    policyVersion: 'policy-v1',
-    ...overrides,
-  };
-}
 
 beforeAll(async () => {
   broker = createBroker();
