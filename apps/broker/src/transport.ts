@@ -3,6 +3,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Role, type Message, type Part } from '@a2a-js/sdk';
 import { JsonRpcTransportFactory, type Transport } from '@a2a-js/sdk/client';
 import type { EnrolledVendor, OutboundMessage, VendorReply, VendorTransport } from '@steward/broker';
@@ -40,6 +41,9 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
     });
   };
 }
+
+/** Sockets whose connection (and TLS handshake) has come up: a request on one of them may have been sent. */
+const upSockets = new WeakSet<Duplex>();
 
 /** Idle keep-alive connections to a vendor are closed after this long (below common server timeouts of 5 s). */
 const IDLE_SOCKET_MS = 4000;
@@ -133,12 +137,21 @@ export function vendorFetch(vendor: EnrolledVendor, options: A2aTransportOptions
           res.on('error', fail);
         });
         req = r;
+        let reused = false;
         r.on('socket', (socket) => {
-          if (r.reusedSocket) connected = true;
-          else socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => (connected = true));
+          // A pooled socket handed to a request that waited in the agent's queue has `reusedSocket`
+          // false although it is long connected: its `connect` would never fire again.
+          if (r.reusedSocket || upSockets.has(socket)) {
+            connected = reused = true;
+            return;
+          }
+          socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
+            upSockets.add(socket);
+            connected = true;
+          });
         });
         r.on('error', (error: NodeJS.ErrnoException) => {
-          if (!settled && !answered && via !== false && r.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && !signal?.aborted && !closed()) return start(false);
+          if (!settled && !answered && via !== false && reused && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && !signal?.aborted && !closed()) return start(false);
           fail(error);
         });
         r.end(body);

@@ -73,6 +73,48 @@ describe('vendor connections are pooled', () => {
     agent.destroy();
   });
 
+  it('hands queued requests pooled connections without piling listeners on them (MaxListenersExceeded in the HTTP bench)', async () => {
+    const v = await vendor(false);
+    const agent = vendorAgent(v.enrolled);
+    const f = vendorFetch(v.enrolled, { signingKey: () => key, allowPrivate: true, timeoutMs: 5000 }, agent);
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => void warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      // Three waves of 40 at once: beyond the pool's 8 sockets, most wait in the agent's queue and get
+      // a socket another request has just freed (its `reusedSocket` is false, its `connect` long past).
+      for (let wave = 0; wave < 3; wave++) {
+        const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: `{"n":${i}}` })));
+        expect(answers.every((a) => a.status === 200)).toBe(true);
+      }
+      await new Promise((r) => setImmediate(r));
+      expect(v.connections()).toBeLessThanOrEqual(3 * 8); // at most 8 at once, 4 kept between waves
+      const pooled = Object.values(agent.freeSockets).flat();
+      expect(pooled.length).toBeGreaterThan(0);
+      for (const socket of pooled) expect(socket!.listenerCount('connect')).toBe(0);
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      agent.destroy();
+    }
+  });
+
+  it('counts a queued request on a pooled connection as sent when it fails: its outcome is unknown, not "never sent"', async () => {
+    const v = await vendor('hang');
+    const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: 1 });
+    const f = vendorFetch(v.enrolled, { signingKey: () => key, allowPrivate: true, timeoutMs: 300 }, agent);
+    // The first request opens the one socket; the second waits in the queue for it, then hangs there.
+    const [first, second] = await Promise.allSettled([
+      f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{"n":1}' }),
+      f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{"n":2}' }),
+    ]);
+    expect(first.status).toBe('fulfilled');
+    expect(second.status).toBe('rejected');
+    expect(v.seen).toHaveLength(2); // it did reach the vendor
+    expect(((second as PromiseRejectedResult).reason as { details?: { sent?: boolean } }).details?.sent).toBeUndefined();
+    agent.destroy();
+  });
+
   it('does not retry a request that failed on a new connection', async () => {
     const v = await vendor(true);
     // Without a pool every request is on a new connection: the vendor answers each one's first request.
