@@ -15,6 +15,10 @@
  * d. Open loop at `BENCH_RATE` (500) req/s for `BENCH_RATE_SECONDS` (5), latency from each
  *    request's scheduled send time (a stall is not hidden), bounded: p99 added over the bare echo.
  *    Goal ≤ 5 ms. When the broker cannot keep up, the same at half its measured capacity.
+ * Beside the broker, a floor measured in the same run: the signed relay in the broker's process
+ *    (support/http-children.ts) does only the HTTP hops, the RFQ's signatures and the offer's
+ *    verification with its replay record; no policy, provenance, screening, state or audit. In (a),
+ *    (b) and (d), so a goal the floor itself misses on this machine is seen as such.
  * e. Start time: `startBroker()` with the demo world and web app until all answer, fresh data dir
  *    and restart, in a child of its own. Goal ≤ 5 s.
  *
@@ -229,6 +233,17 @@ async function quoteViaApi(info: BrokerReady, taskId: string, signal?: AbortSign
     return -1;
   }
   return body.offers.length;
+}
+
+/** One quote through the signed relay (the floor, see support/http-children.ts): offers, or -1. */
+async function relayOnce(info: BrokerReady, signal?: AbortSignal): Promise<number> {
+  const res = await fetch(info.relayUrl, { method: 'POST', ...(signal ? { signal } : {}) });
+  const body = (await res.json()) as { offers?: number };
+  if (res.status !== 200 || typeof body.offers !== 'number') {
+    fail(`relay ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+    return -1;
+  }
+  return body.offers;
 }
 
 /** Creates a task and asks for its quotes through the API, as a person's agent does. */
@@ -518,6 +533,18 @@ async function main(): Promise<void> {
     0,
   );
   const [bApi1, vApi1] = await Promise.all([one.broker.usage(), one.vendors.usage()]);
+  for (let i = 0; i < 50; i++) await relayOnce(info);
+  const [bRelay0, vRelay0] = await Promise.all([one.broker.usage(), one.vendors.usage()]);
+  let relayErrors = 0;
+  const relaySample = await measureAsync(
+    'floor: signed relay (client → relay → vendor: signatures, verification and replay record only)',
+    async () => {
+      if ((await relayOnce(info)) !== 1) relayErrors++;
+    },
+    apiN,
+    0,
+  );
+  const [bRelay1, vRelay1] = await Promise.all([one.broker.usage(), one.vendors.usage()]);
 
   report(
     'a. latency: one quote round trip to one vendor, sequential',
@@ -528,8 +555,9 @@ async function main(): Promise<void> {
       p99Us: NaN,
       opsPerSec: ideal,
     },
-    [echoKa, echoNc, verifySample, engineSample, viaApi],
+    [echoKa, echoNc, verifySample, engineSample, viaApi, relaySample],
   );
+  const relayRate = 1e6 / relaySample.medianUs;
   const engRate = 1e6 / engineSample.medianUs;
   const apiRate = 1e6 / viaApi.medianUs;
   note(
@@ -545,7 +573,10 @@ async function main(): Promise<void> {
     `CPU per quote, broker process: ${(cpuMs(engine.cpuUs) / QUOTES).toFixed(2)} ms through the engine, ${((cpuMs(bApi1.cpuUs) - cpuMs(bApi0.cpuUs)) / apiN).toFixed(2)} ms through the API; vendor process: ${((cpuMs(vCpu1.cpuUs) - cpuMs(vCpu0.cpuUs)) / (QUOTES + 70)).toFixed(2)} ms, ${((cpuMs(vApi1.cpuUs) - cpuMs(vApi0.cpuUs)) / apiN).toFixed(2)} ms`,
   );
   note(
-    `errors (a quote without its one offer): ${engine.errors} through the engine, ${apiErrors} through the API`,
+    `floor, the signed relay (the same two HTTP hops, RFQ signing, transport and offer verification, nothing else): 1/median ${ms(relaySample.medianUs)} = ${relayRate.toFixed(0)}/s = ${pct(relayRate / ideal)} of the ideal; CPU per quote ${((cpuMs(bRelay1.cpuUs) - cpuMs(bRelay0.cpuUs)) / apiN).toFixed(2)} ms in the broker process, ${((cpuMs(vRelay1.cpuUs) - cpuMs(vRelay0.cpuUs)) / apiN).toFixed(2)} ms in the vendor's; the broker API takes ${(viaApi.medianUs / relaySample.medianUs).toFixed(2)}× the relay's time`,
+  );
+  note(
+    `errors (a quote without its one offer): ${engine.errors} through the engine, ${apiErrors} through the API, ${relayErrors} through the relay`,
   );
 
   // d. Open loop, same world. The echo first, then the broker.
@@ -558,6 +589,8 @@ async function main(): Promise<void> {
     async (i, signal) => (await quoteViaApi(info, rateTasks[i]!, signal)) === 1,
   );
   const eld = await one.broker.call<LoopDelay>('eldStop');
+  await drain(one);
+  const relayLoad = await openLoop(RATE, RATE_SECONDS, async (_i, signal) => (await relayOnce(info, signal)) === 1);
   console.log(
     `\n## d. open loop at ${RATE} req/s for ${RATE_SECONDS} s (latency from scheduled send time; one vendor)`,
   );
@@ -569,6 +602,7 @@ async function main(): Promise<void> {
     );
   row('bare fastify echo', echoLoad);
   row('quote through the broker API to one vendor', brokerLoad);
+  row('floor: the signed relay to one vendor', relayLoad);
   const sustained =
     brokerLoad.achievedPerSec >= RATE * 0.95 && brokerLoad.errors === 0 && brokerLoad.timedOut === 0;
   const addedP99 = brokerLoad.p99Us - echoLoad.p99Us;
@@ -578,7 +612,10 @@ async function main(): Promise<void> {
   note(
     `p99 added latency at ${RATE} req/s: ${ms(addedP99)} (broker p99 ${ms(brokerLoad.p99Us)} − echo p99 ${ms(echoLoad.p99Us)}) (goal ≤ 5 ms: ${goal(sustained && addedP99 <= 5000)}); the broker ${sustained ? 'kept up with' : 'could NOT keep up with'} the offered rate (${brokerLoad.achievedPerSec.toFixed(0)}/s completed)`,
   );
-  note(`the broker drained its backlog in ${((await drain(one)) / 1000).toFixed(1)} s`);
+  const relayKept = relayLoad.achievedPerSec >= RATE * 0.95 && relayLoad.errors === 0 && relayLoad.timedOut === 0;
+  note(
+    `floor at ${RATE} req/s: the signed relay adds p99 ${ms(relayLoad.p99Us - echoLoad.p99Us)} and ${relayKept ? 'kept up' : 'could NOT keep up'} (${relayLoad.achievedPerSec.toFixed(0)}/s completed)`,
+  );
   if (!sustained) {
     // Half the closed-loop sequential capacity measured through the API in (a).
     const half = Math.max(10, Math.floor((apiRate * 0.5) / 10) * 10);
@@ -664,6 +701,14 @@ async function main(): Promise<void> {
     throughputRatios.push(`C = ${c}: ${offersPerSec.toFixed(0)} offers/s = ${pct(offersPerSec / ideal)}`);
     const e = await closedLoop(c, 3, async () => ((await echoKeepAlive()) ? 1 : -1), 1);
     echoConcurrent.push(`C = ${c}: ${(e.calls / e.seconds).toFixed(0)}/s`);
+    const [rb0, rv0] = await Promise.all([three.broker.usage(), three.vendors.usage()]);
+    const fl = await closedLoop(c, THROUGHPUT_SECONDS / 2, () => relayOnce(three.info), expect);
+    const [rb1, rv1] = await Promise.all([three.broker.usage(), three.vendors.usage()]);
+    const flPerSec = fl.offers / fl.seconds;
+    const rbCpu = cpuMs(rb1.cpuUs) - cpuMs(rb0.cpuUs);
+    console.log(
+      `| floor: signed relay, C = ${c} | ${fl.calls} | ${fl.offers} | ${fl.errors} | ${(fl.calls / fl.seconds).toFixed(0)} | ${flPerSec.toFixed(0)} | ${pct(flPerSec / ideal)} | ${(rbCpu / fl.calls).toFixed(2)} | ${pct(rbCpu / 1000 / fl.seconds)} of a core | ${((cpuMs(rv1.cpuUs) - cpuMs(rv0.cpuUs)) / fl.calls).toFixed(2)} |`,
+    );
   }
   note(
     `what is compared: concurrent throughput (offers received in quote answers per second, C clients at once, each quote asking 3 vendors) against a sequential baseline (1/(t_echo + t_verify) = ${ideal.toFixed(0)}/s, one request at a time); ${throughputRatios.join('; ')}; the weaker latency ratio of (a) stands beside it: ${pct(engRate / ideal)} engine, ${pct(apiRate / ideal)} API`,

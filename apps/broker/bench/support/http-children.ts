@@ -16,9 +16,12 @@
 import { performance, monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import Fastify from 'fastify';
-import { buildJwks } from '@steward/identity';
+import { randomUUID } from 'node:crypto';
+import type { EnrolledVendor } from '@steward/broker';
+import { buildJwks, importVerificationKey, signMessage, verifyMessage, type VerificationKey } from '@steward/identity';
 import { startVendor, VENDOR_PROFILES, type JwksLike, type RunningVendor } from '@steward/vendors';
 import { startBroker } from '../../src/start.ts';
+import { A2aVendorTransport } from '../../src/transport.ts';
 import {
   SPEC,
   type Answer,
@@ -90,7 +93,39 @@ if (role === 'broker') {
   const newTask = () => steward.engine.createTask(SPEC).taskId;
   const quoting = steward.store.db.prepare("SELECT COUNT(*) AS n FROM broker_tasks WHERE status = 'quoting'");
   let eld: IntervalHistogram | undefined;
+  // The signed relay: a second listener in this process doing only what every quote needs before
+  // any policy, provenance, screening, state or audit: the person's request in, a signed request
+  // for quotes out to each vendor (JWS + RFC 9421, the broker's own transport and keep-alive pool),
+  // each offer's signature, claims and schema verified, replay recorded, the count answered. It is
+  // the floor under the broker's numbers on this machine, measured in the same run.
+  const relayTransport = new A2aVendorTransport({ signingKey: () => steward.keys.signingKey('broker'), allowPrivate: true });
+  const relayKeys = new Map<string, Map<string, VerificationKey>>();
+  const relayVendors = (): EnrolledVendor[] =>
+    steward.vendors
+      .list()
+      .filter((v) => v.status === 'active')
+      .map((v) => {
+        if (!relayKeys.has(v.origin)) relayKeys.set(v.origin, new Map(v.keys.map((jwk) => { const k = importVerificationKey(jwk, v.origin); return [k.kid, k]; })));
+        return { origin: v.origin, displayName: v.displayName, a2aUrl: v.card.url } as EnrolledVendor;
+      });
+  const relay = Fastify({ logger: false });
+  relay.post('/relay', async () => {
+    const brokerKey = steward.keys.signingKey('broker');
+    const offers = await Promise.all(
+      relayVendors().map(async (vendor) => {
+        const rfq = { type: 'rfq' as const, rfqId: randomUUID(), category: SPEC.category, currency: 'USD', items: SPEC.items, constraints: {}, respondBy: Math.floor(Date.now() / 1000) + 3 };
+        const jws = signMessage('rfq', rfq, { key: brokerKey, iss: steward.brokerId, aud: vendor.origin }).token;
+        const reply = await relayTransport.exchange(vendor, { steward: 'rfq', jws }, AbortSignal.timeout(5000));
+        const keys = relayKeys.get(vendor.origin)!;
+        verifyMessage(reply.jws, 'offer', { audience: steward.brokerId, resolveKey: (kid) => keys.get(kid), replay: steward.replay, revocation: { isKeyRevoked: () => false, isOriginRevoked: () => false } });
+        return 1;
+      }),
+    );
+    return { offers: offers.length };
+  });
+  const relayUrl = await relay.listen({ host: '127.0.0.1', port: 0 });
   const ready: BrokerReady = {
+    relayUrl: `${relayUrl}/relay`,
     url: broker.url,
     token: broker.token,
     brokerId: steward.brokerId,
@@ -139,7 +174,11 @@ if (role === 'broker') {
       eld = undefined;
       return out;
     },
-    close: () => broker.close(),
+    close: async () => {
+      await relay.close();
+      relayTransport.close();
+      await broker.close();
+    },
   });
 } else if (role === 'vendors') {
   const running: RunningVendor[] = [];

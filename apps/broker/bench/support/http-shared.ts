@@ -39,6 +39,8 @@ export interface Usage {
 /** What the broker child sends once it listens. */
 export interface BrokerReady {
   url: string;
+  /** The signed relay in the broker's process (`POST`): the floor under a quote's HTTP and signature work. */
+  relayUrl: string;
   token: string;
   brokerId: string;
   jwks: unknown;
