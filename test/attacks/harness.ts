@@ -130,6 +130,8 @@ export const GROCERY_TASK: GroceryTask = {
 
 export interface BedOptions {
   windowMs?: number;
+  /** The per-vendor allowance of messages a minute (THREATS #33); the broker's default otherwise. */
+  vendorMessagesPerMinute?: number;
   /**
    * Remove the demo person's phone number, so a small order needs no data-sharing approval (the
    * default policy asks before sharing the phone) and goes straight to the vendor.
@@ -147,6 +149,7 @@ export async function startAttackBed(attack: string | undefined, options: BedOpt
       demoBasePort: 0,
       ...(attack ? { attack } : {}),
       collectionWindowMs: options.windowMs ?? WINDOW_MS,
+      ...(options.vendorMessagesPerMinute === undefined ? {} : { vendorMessagesPerMinute: options.vendorMessagesPerMinute }),
       web: false,
     });
   } catch (error) {

@@ -5,7 +5,7 @@
  * window and shown in random order.
  */
 import { describe, expect, it } from 'vitest';
-import { BENIGN_GROCERS, expectBenignUnaffected, hostileOffer, useAttackBed, type OfferView, type OrderAnswer } from './harness.ts';
+import { BENIGN_GROCERS, expectBenignUnaffected, hostileOffer, hostileRefusals, useAttackBed, type OfferView, type OrderAnswer } from './harness.ts';
 
 describe('#25 undisclosed affiliation (undisclosed-affiliation)', () => {
   const bed = useAttackBed('undisclosed-affiliation', { withoutPhone: true });
@@ -97,3 +97,20 @@ describe('#28 speed gaming (first-proposal bias)', () => {
     expect(orders.size).toBeGreaterThan(1);
   });
 });
+
+describe('#28 speed gaming: an answer after the collection window (slow-answer)', () => {
+  const bed = useAttackBed('slow-answer', { windowMs: 1500 });
+  it('closes the window on time, shows the offers that arrived in it and refuses the late one with ERR_OFFER_LATE', async () => {
+    const b = bed();
+    const started = Date.now();
+    const { taskId, offers } = await b.quote();
+    // The quote is answered when the window closes, not when the slow vendor finally answers.
+    expect(Date.now() - started).toBeLessThan(1500 + 1000);
+    expect(hostileOffer(b, offers)).toBeUndefined();
+    expectBenignUnaffected(b, taskId, offers, []);
+    expect(hostileRefusals(b, taskId).map((r) => r.code)).toEqual(['ERR_OFFER_LATE']);
+    const task = await b.api<{ offers: OfferView[] }>('GET', `/api/tasks/${taskId}`);
+    expect(hostileOffer(b, task.json.offers)).toBeUndefined();
+  });
+});
+

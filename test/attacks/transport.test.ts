@@ -88,3 +88,28 @@ describe('#33 negotiation flooding (flood-counters)', () => {
     expect(task.json.rounds).toBe(2);
   });
 });
+
+describe('#33 negotiation flooding past the per-vendor allowance (flood-counters)', () => {
+  // An allowance of 3 messages a minute, so the test reaches it quickly (the default is 120).
+  const bed = useAttackBed('flood-counters', { vendorMessagesPerMinute: 3 });
+  it('refuses the vendor message over its allowance with ERR_VENDOR_RATE_LIMITED and logs it; other vendors are untouched', async () => {
+    const b = bed();
+    const first = await b.quote();
+    let current = hostileOffer(b, first.offers)!;
+    // The offer and two counter answers: three messages from the hostile vendor this minute.
+    for (let round = 0; round < 2; round++) {
+      const res = await b.api<OfferView>('POST', `/api/tasks/${first.taskId}/counter`, { offerId: current.offerId, askTotal: { amountMinor: 100, currency: 'USD' } });
+      expect(res.json.offerId).toBeDefined();
+      current = res.json;
+    }
+    expect(hostileRefusals(b, first.taskId)).toEqual([]);
+    // Its fourth message, in the next task, is over the allowance; the benign grocers have sent two each.
+    const second = await b.quote();
+    expect(hostileOffer(b, second.offers)).toBeUndefined();
+    const refusals = hostileRefusals(b, second.taskId);
+    expect(refusals.map((r) => r.code)).toEqual(['ERR_VENDOR_RATE_LIMITED']);
+    expect(refusals[0]!.summary).toMatch(/more than 3 messages in a minute/);
+    expectBenignUnaffected(b, second.taskId, second.offers, []);
+  });
+});
+

@@ -145,6 +145,11 @@ export class HostileVendor extends VendorAgent {
       });
     }
     const replies = await super.onRfq(token, resolveKey);
+    if (this.attack === 'slow-answer') {
+      // A valid, signed offer, but sent a second after the announced end of the collection window.
+      const respondBy = Number(this.received.at(-1)?.payload.respondBy ?? 0);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, respondBy * 1000 + 1000 - this.clock.now())));
+    }
     if (this.attack === 'replay-offer') this.#firstOfferToken = replies[0]?.jws;
     return replies;
   }

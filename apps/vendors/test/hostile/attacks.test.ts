@@ -283,6 +283,14 @@ const CASES: Record<AttackId, (ctx: Ctx) => Promise<void>> = {
     expect(parsed.error?.issues[0]?.code).toBe('unrecognized_keys');
     expect(verifyRaw(ctx, part!.jws!).key.kid).toBe(ctx.agent.key.kid);
   },
+  'slow-answer': async (ctx) => {
+    const started = Date.now();
+    const body = { ...rfqBody('groceries', BASKET, { deliveryDay: daysFromNow(2) }), respondBy: Math.floor(started / 1000) + 1 };
+    const [part] = await broker.send(ctx.vendor.origin, 'rfq', broker.sign('rfq', body, ctx.vendor.origin));
+    // A valid offer, sent only after the announced window.
+    expect(part?.steward).toBe('offer');
+    expect(Date.now()).toBeGreaterThan(body.respondBy * 1000);
+  },
   'flood-counters': async (ctx) => {
     let { offer } = await ctx.offer();
     for (let round = 1; round <= VENDOR_PROFILES['bargain-hub'].maxRounds + 3; round++) {

@@ -379,6 +379,17 @@ export class BrokerEngine {
         data: { rfqId: rfq.rfqId },
       });
       let raw: string | undefined;
+      // THREATS #28: an answer after the announced window is never counted, whether it arrived
+      // just after the window closed or its request was still out and cancelled then.
+      const late = (summary: string) =>
+        this.#audit({
+          type: 'message.rejected',
+          taskId,
+          actor: `vendor:${vendor.origin}`,
+          vendor: vendor.origin,
+          summary,
+          data: { code: 'ERR_OFFER_LATE' },
+        });
       try {
         const reply = await this.#o.transport.exchange(
           vendor,
@@ -386,20 +397,11 @@ export class BrokerEngine {
           controller.signal,
         );
         raw = reply.jws;
-        if (closed) {
-          this.#audit({
-            type: 'message.rejected',
-            taskId,
-            actor: `vendor:${vendor.origin}`,
-            vendor: vendor.origin,
-            summary: `${vendor.displayName} answered after the collection window closed`,
-            data: { code: 'ERR_OFFER_LATE' },
-          });
-          return;
-        }
+        if (closed) return late(`${vendor.displayName} answered after the collection window closed`);
         const offer = this.#acceptOffer(taskId, vendor, reply, { rfqId: rfq.rfqId, round: 0 });
         if (offer) arrived.push(offer);
       } catch (error) {
+        if (closed && raw === undefined) return late(`${vendor.displayName} did not answer within the collection window`);
         this.#refuse(taskId, vendor, error, raw);
       }
     });
