@@ -4,7 +4,7 @@
  * flags and hides instruction-like text), and the policy, not the text, decides every order.
  */
 import { describe, expect, it } from 'vitest';
-import { expectBenignUnaffected, hostileOffer, hostileRefusals, useAttackBed, type OfferView } from './harness.ts';
+import { expectBenignUnaffected, hostileOffer, hostileRefusals, useAttackBed, type OfferView, type OrderAnswer } from './harness.ts';
 
 const INSTRUCTION = ['instruction_like_text'];
 
@@ -142,6 +142,30 @@ describe('#8 fake urgency (urgency)', () => {
     expect(order.json.status).toBe('needs_approval');
     // The policy's 15 minutes, not the vendor's 2.
     expect(Date.parse(order.json.approval!.expiresAt) / 1000 - nowS).toBeGreaterThan(14 * 60);
+  });
+});
+
+describe('#8 fake urgency: a deadline shorter than the minimum time to decide (urgency)', () => {
+  const bed = useAttackBed('urgency', { withoutPhone: true });
+  it('flags the 2-minute deadline as short_deadline, and ordering it asks the person even under the approval limit', async () => {
+    const b = bed();
+    const { taskId, offers } = await b.quote();
+    const offer = hostileOffer(b, offers)!;
+    const flag = offer.flags.find((f) => f.kind === 'short_deadline');
+    expect(flag?.summary).toMatch(/sooner than the 10 minutes your policy gives you to decide/);
+    expect(b.events(taskId, ['message.received']).find((e) => e.vendor === b.hostile)!.flags).toContain('short_deadline');
+    // The benign grocers' offers last 15 minutes: no flag, and their small orders go through.
+    expectBenignUnaffected(b, taskId, offers, ['short_deadline']);
+    expect(offer.total.amountMinor).toBeLessThan(5000);
+    const order = (await b.api<OrderAnswer>('POST', `/api/tasks/${taskId}/order`, { offerId: offer.offerId })).json;
+    expect(order.status).toBe('needs_approval');
+    const decision = b.events(taskId, ['decision']).at(-1)!;
+    expect(decision.decision).toBe('ask');
+    expect(decision.flags).toContain('short_deadline');
+    const benign = offers.find((o) => o.vendor.displayName === 'Green Valley Co-op')!;
+    expect(benign.total.amountMinor).toBeLessThan(5000);
+    const ok = (await b.api<OrderAnswer>('POST', `/api/tasks/${taskId}/order`, { offerId: benign.offerId })).json;
+    expect(ok.status, JSON.stringify(ok)).toBe('ordered');
   });
 });
 

@@ -127,6 +127,8 @@ export interface CompiledPolicy {
   readonly ruleIds: readonly string[];
   /** Approval timeout in minutes (default 15). */
   readonly approvalTimeoutMinutes: number;
+  /** Offers expiring sooner than this after arrival are flagged `short_deadline` (default 10; 0 = off). */
+  readonly minimumDeliberationMinutes: number;
 }
 
 const ACTIONS: readonly PolicyAction[] = [
@@ -673,6 +675,9 @@ function trustChecks(t: PolicyDocument['trust']): Check[] {
   return out;
 }
 
+/** The minimum time to decide on an offer when the policy does not say (THREATS #8). */
+const DEFAULT_MINIMUM_DELIBERATION_MINUTES = 10;
+
 const CONFLICT_WORDS: Record<FlagKind, string> = {
   affiliated_counterparty: 'the vendor is affiliated with your agent’s maker or operator',
   undisclosed_affiliation: 'the vendor has an affiliation it did not disclose',
@@ -684,6 +689,7 @@ const CONFLICT_WORDS: Record<FlagKind, string> = {
   stale_provenance: 'the ownership facts about the vendor are out of date',
   instruction_like_text: 'the vendor’s text contains instruction-like content',
   urgency_language: 'the vendor uses pressure or urgency language',
+  short_deadline: 'the offer expires before your minimum time to decide',
   unverified_claim: 'the vendor makes a claim nobody you trust has verified',
 };
 
@@ -846,5 +852,6 @@ export function compilePolicy(validated: ValidatedPolicy): CompiledPolicy {
       ...(d.rules ?? []).map((r) => r.id),
     ],
     approvalTimeoutMinutes: d.approvals?.timeoutMinutes ?? 15,
+    minimumDeliberationMinutes: d.approvals?.minimumDeliberationMinutes ?? DEFAULT_MINIMUM_DELIBERATION_MINUTES,
   };
 }

@@ -240,6 +240,17 @@ export const PolicyDocument = z.strictObject({
     .strictObject({
       /** An approval not given within this many minutes is a deny. Default 15. */
       timeoutMinutes: z.number().int().min(1).max(10080).optional(),
+      /**
+       * An offer that expires sooner than this many minutes after it arrives is flagged
+       * `short_deadline` (THREATS #8): a vendor deadline never rushes you. Default 10; 0 turns it off.
+       */
+      minimumDeliberationMinutes: z
+        .number()
+        .int()
+        .min(0)
+        .max(1440)
+        .optional()
+        .describe('an offer that expires sooner than this many minutes after it arrives is flagged short_deadline; default 10, 0 turns it off'),
     })
     .optional(),
   limits: z

@@ -129,3 +129,15 @@ describe('validate stage', () => {
     expect(parsed.version).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 });
+
+describe('approvals.minimumDeliberationMinutes (THREATS #8)', () => {
+  it('defaults to 10 minutes, takes 0 (off) to 1440, and refuses anything else with its line', () => {
+    expect(loadPolicy(HEAD, 'a.yaml').minimumDeliberationMinutes).toBe(10);
+    expect(loadPolicy(HEAD + 'approvals:\n  minimumDeliberationMinutes: 0\n', 'b.yaml').minimumDeliberationMinutes).toBe(0);
+    expect(loadPolicy(HEAD + 'approvals:\n  minimumDeliberationMinutes: 1440\n', 'c.yaml').minimumDeliberationMinutes).toBe(1440);
+    for (const bad of ['-1', '1441', '2.5', '"ten"']) {
+      const issues = issuesOf(HEAD + `approvals:\n  minimumDeliberationMinutes: ${bad}\n`);
+      expect(issues[0]?.line, bad).toBe(5);
+    }
+  });
+});

@@ -55,6 +55,7 @@ export const FlagKind = z.enum([
   'stale_provenance',
   'instruction_like_text',
   'urgency_language',
+  'short_deadline',
   'unverified_claim',
 ]);
 export type FlagKind = z.infer<typeof FlagKind>;

@@ -1304,6 +1304,23 @@ export class BrokerEngine {
         notes: [`signed \`sponsored: false\`; vendor text: “${sponsorText[0].slice(0, 120)}”`],
       });
     }
+    // THREATS #8: a deadline shorter than the person's minimum time to decide is pressure, whatever
+    // the text says. Flagged; the policy's `conflicts.short_deadline` says what it does (default: ask).
+    const minimumSeconds = this.#o.policy().minimumDeliberationMinutes * 60;
+    const leftSeconds = offer.expiresAt - Math.floor(this.#clock.now() / 1000);
+    if (leftSeconds < minimumSeconds) {
+      const left = leftSeconds < 120 ? `${leftSeconds} seconds` : `${Math.floor(leftSeconds / 60)} minutes`;
+      flags.push({
+        kind: 'short_deadline',
+        severity: 'warning',
+        summary: `${vendor.displayName}'s offer expires ${left} after it arrived, sooner than the ${minimumSeconds / 60} minutes your policy gives you to decide`,
+        confidence: 1,
+        vendor: vendor.origin,
+        offerId: offer.offerId,
+        evidence: [],
+        notes: [`signed \`expiresAt\`: ${new Date(offer.expiresAt * 1000).toISOString()}`],
+      });
+    }
     // A sponsored label is flagged by the provenance port, with its evidence; it is never stripped
     // (the view keeps `sponsored`).
     const received: ReceivedOffer = {
