@@ -59,23 +59,21 @@ describe('#22 key substitution via URL (jku-injection)', () => {
 
 describe('#23 impersonating a trusted vendor (lookalike-name)', () => {
   const bed = useAttackBed('lookalike-name', { withoutPhone: true });
-  it('flags the Cyrillic look-alike as critical, never the real Green Valley Co-op, and the policy refuses its order', async () => {
+  it('never contacts the Cyrillic look-alike: the policy denies it before any request, with the evidence; the real Green Valley Co-op is untouched', async () => {
     const b = bed();
     const { taskId, offers } = await b.quote();
-    const fake = hostileOffer(b, offers)!;
-    expect(fake.vendor.displayName).toBe('Gr\u0435\u0435n Valley Co-op');
-    const flag = fake.flags.find((f) => f.kind === 'confusable_name');
-    expect(flag?.severity).toBe('critical');
-    expect(b.events(taskId, ['flag']).filter((e) => e.vendor === b.hostile).flatMap((e) => e.flags ?? [])).toContain('confusable_name');
-    // Regression (#23): the vendor being imitated is not flagged (the policy denies confusable names).
+    // Judged before contact: no request for quotes reached it, so it has no offer to show.
+    expect(b.agent().received.filter((m) => m.steward === 'rfq')).toHaveLength(0);
+    expect(hostileOffer(b, offers)).toBeUndefined();
+    const denied = b.events(taskId, ['decision']).filter((e) => e.vendor === b.hostile);
+    expect(denied).toHaveLength(1);
+    expect(denied[0]!.decision).toBe('deny');
+    expect(denied[0]!.flags).toContain('confusable_name');
+    expect(denied[0]!.summary).toMatch(/^not contacting /);
+    expect(JSON.stringify(denied[0]!.data)).toMatch(/looks like the vendor Green Valley Co-op/);
+    // Regression (#23): the vendor being imitated is neither flagged nor kept out.
     expectBenignUnaffected(b, taskId, offers, ['confusable_name']);
-    expect(b.events(taskId, ['flag']).filter((e) => e.vendor !== b.hostile).flatMap((e) => e.flags ?? [])).not.toContain('confusable_name');
-
-    const order = (await b.api<OrderAnswer>('POST', `/api/tasks/${taskId}/order`, { offerId: fake.offerId })).json;
-    expect(order.status).toBe('denied');
-    const decision = b.events(taskId, ['decision']).at(-1)!;
-    expect(decision.decision).toBe('deny');
-    expect(decision.flags).toContain('confusable_name');
+    expect(b.events(taskId, ['decision']).filter((e) => e.vendor !== b.hostile && e.decision === 'deny')).toEqual([]);
     const real = offers.find((o) => o.vendor.displayName === 'Green Valley Co-op')!;
     const ok = (await b.api<OrderAnswer>('POST', `/api/tasks/${taskId}/order`, { offerId: real.offerId })).json;
     expect(ok.status, JSON.stringify(ok)).toBe('ordered');

@@ -54,7 +54,7 @@ const engine = new BrokerEngine({
     return () => p;
   })(),
   ledger: new SpendLedger(store),
-  provenance: { flagOffers: () => [], checkPick: () => [], isAffiliated: () => false },
+  provenance: { flagOffers: () => [], checkPick: () => [], impersonation: () => [], isAffiliated: () => false },
   disclosure: { plan: () => ({ allowed: {}, ask: [], denied: [] }), record: () => undefined, scanOutbound: () => undefined },
   // This measures capacity: the per-vendor allowance (THREATS #33, 120 a minute) would refuse the run.
   vendorMessagesPerMinute: Number.MAX_SAFE_INTEGER,

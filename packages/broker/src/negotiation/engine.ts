@@ -279,14 +279,22 @@ export class BrokerEngine {
     const out: Array<{ vendor: EnrolledVendor; decision: Decision }> = [];
     // The policy's limit is on vendors contacted for the task: earlier requests for quotes count too.
     const counters = this.#counters(taskId);
-    for (const vendor of this.#o.vendors.list()) {
-      if (vendor.status !== 'active' || !vendor.categories.includes(spec.category)) continue;
-      if (this.#o.revocation.isOriginRevoked(vendor.origin)) continue;
+    const candidates = this.#o.vendors
+      .list()
+      .filter((v) => v.status === 'active' && v.categories.includes(spec.category) && !this.#o.revocation.isOriginRevoked(v.origin));
+    // THREATS #23: a look-alike of another vendor is judged by the policy before it is contacted
+    // (the default policy's `conflicts.confusable_name: deny` keeps it out of the task entirely).
+    const impersonation =
+      candidates.length === 0
+        ? []
+        : this.#provenanceFlags(candidates, (carded) => this.#o.provenance.impersonation({ vendors: carded, asOf: this.#iso() }));
+    for (const vendor of candidates) {
+      const flags = impersonation.filter((f) => f.vendor === vendor.origin);
       const decision = this.#decide({
         action: 'contact_vendor',
         category: spec.category,
         vendor,
-        flags: [],
+        flags: [...new Set(flags.map((f) => f.kind))],
         counters: { ...counters, vendorsContacted: counters.vendorsContacted + out.length },
       });
       if (decision.effect === 'deny') {
@@ -298,8 +306,11 @@ export class BrokerEngine {
           decision: 'deny',
           policyVersion: decision.policyVersion,
           summary: `not contacting ${vendor.displayName}: ${decision.reasons[0]?.message ?? 'policy'}`,
-          data: { rules: decision.determiningRules },
+          ...(flags.length > 0 ? { flags: [...new Set(flags.map((f) => f.kind))] } : {}),
+          data: { rules: decision.determiningRules, ...(flags.length > 0 ? { evidence: flags.flatMap((f) => [f.summary, ...(f.notes ?? [])]).slice(0, 20) } : {}) },
         });
+        if (flags.length > 0)
+          this.#progress({ taskId, stage: 'refused', message: `Not asking ${vendor.displayName}: ${flags[0]!.summary}`, data: { code: 'ERR_VENDOR_IMPERSONATION', vendor: vendor.origin } });
         continue;
       }
       out.push({ vendor, decision });

@@ -90,6 +90,11 @@ export interface ProvenancePort {
   checkPick(input: { vendors: readonly EnrolledVendor[]; offers: readonly ReceivedOffer[]; pickOfferHash: string; task: TaskSpec; asOf: string }): Flag[];
   /** True when the vendor shares an owner with the person's agent (maker, operator, model provider). */
   isAffiliated(vendor: EnrolledVendor, asOf: string): boolean;
+  /**
+   * `confusable_name` flags of vendors whose name or domain imitates another known vendor or
+   * entity (THREATS #23), judged before any of them is contacted.
+   */
+  impersonation(input: { vendors: readonly EnrolledVendor[]; asOf: string }): Flag[];
 }
 
 /** The outcome of asking for personal data for one vendor and purpose. */

@@ -91,7 +91,7 @@ describe('security review findings', () => {
           seen.push(...vendors.map((v) => v.displayName));
           return [];
         },
-        isAffiliated: () => false,
+        impersonation: () => [], isAffiliated: () => false,
       },
     });
     const { taskId } = world.engine.createTask({ ...groceryTask, items: [{ description: 'milk', quantity: 1 }] });
@@ -153,7 +153,7 @@ describe('security review findings', () => {
           vendors.map((v) => ({ kind: 'affiliated_counterparty' as const, severity: 'warning' as const, summary: `${v.displayName} is owned by your agent's maker`, confidence: 0.9, vendor: v.origin, evidence: [], notes: [`vendor ${v.displayName}`] })),
         checkPick: ({ vendors }) =>
           vendors.map((v) => ({ kind: 'steering_suspected' as const, severity: 'critical' as const, summary: `your agent picked ${v.displayName}`, confidence: 0.9, vendor: v.origin, evidence: [] })),
-        isAffiliated: () => true,
+        impersonation: () => [], isAffiliated: () => true,
       },
     });
     const { taskId } = world.engine.createTask({ ...groceryTask, items: [{ description: 'milk', quantity: 1 }] });

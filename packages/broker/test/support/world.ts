@@ -186,7 +186,7 @@ export function makeWorld(vendorList: FakeVendor[], overrides: Partial<BrokerEng
           .filter((o) => affiliated.has(o.offer.vendor))
           .map((o) => ({ kind: 'undisclosed_affiliation' as const, severity: 'critical' as const, summary: `${o.offer.vendor} is owned by your agent's maker and does not say so`, confidence: 0.95, vendor: o.offer.vendor, offerId: o.offer.offerId, evidence: [{ child: 'shop', parent: 'maker', relation: 'owns' as const, origin: 'registry' as const, source: 'test registry attestation' }] })),
       checkPick: () => pickFlags,
-      isAffiliated: (v) => affiliated.has(v.origin),
+      impersonation: () => [], isAffiliated: (v) => affiliated.has(v.origin),
     },
     disclosure: {
       plan: () => ({ allowed: { name: 'Ada Lovelace', address: '12 Analytical Way, Springfield' }, ask: [], denied: [] }),
