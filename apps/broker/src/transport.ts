@@ -106,8 +106,9 @@ export function vendorFetch(vendor: EnrolledVendor, options: A2aTransportOptions
       let answered = false;
       let settled = false;
       let req: ClientRequest | undefined;
+      // Sticky: once a copy of the request may have left, a resend that fails to connect does not
+      // make it "never sent".
       const start = (via: HttpAgent | false) => {
-        connected = false;
         const r = send(url, { method, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: guardedLookup(allowPrivate), agent: via }, (res: IncomingMessage) => {
           answered = true;
           const status = res.statusCode ?? 0;

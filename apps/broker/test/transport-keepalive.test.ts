@@ -102,16 +102,37 @@ describe('vendor connections are pooled', () => {
   it('counts a queued request on a pooled connection as sent when it fails: its outcome is unknown, not "never sent"', async () => {
     const v = await vendor('hang');
     const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: 1 });
-    const f = vendorFetch(v.enrolled, { signingKey: () => key, allowPrivate: true, timeoutMs: 300 }, agent);
-    // The first request opens the one socket; the second waits in the queue for it, then hangs there.
+    const f = vendorFetch(v.enrolled, { signingKey: () => key, allowPrivate: true, timeoutMs: 10_000 }, agent);
+    // The first request opens the one socket; the second waits in the queue for it, then hangs
+    // there until it is given up once the vendor has it (no timing assumption about the queue).
+    const giveUp = new AbortController();
+    const watcher = setInterval(() => v.seen.length >= 2 && giveUp.abort(), 10);
     const [first, second] = await Promise.allSettled([
       f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{"n":1}' }),
-      f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{"n":2}' }),
+      f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{"n":2}', signal: giveUp.signal }),
     ]);
+    clearInterval(watcher);
     expect(first.status).toBe('fulfilled');
     expect(second.status).toBe('rejected');
     expect(v.seen).toHaveLength(2); // it did reach the vendor
     expect(((second as PromiseRejectedResult).reason as { details?: { sent?: boolean } }).details?.sent).toBeUndefined();
+    agent.destroy();
+  });
+
+  it('keeps a resent request "maybe sent" when the resend cannot connect: the first copy reached the vendor (review finding)', async () => {
+    const v = await vendor(true);
+    const agent = vendorAgent(v.enrolled);
+    const f = vendorFetch(v.enrolled, { signingKey: () => key, allowPrivate: true, timeoutMs: 2000 }, agent);
+    expect((await f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{"n":1}' })).status).toBe(200);
+    // No new connections from now on; the kept one is closed when the next request arrives on it.
+    server!.close();
+    const error = await f(`${v.enrolled.origin}/a2a`, { method: 'POST', body: '{"n":2}' }).then(
+      () => undefined,
+      (e: unknown) => e as { details?: { sent?: boolean } },
+    );
+    expect(v.seen).toHaveLength(2); // the second request did reach the vendor before its reset
+    expect(error).toBeDefined();
+    expect(error!.details?.sent).toBeUndefined();
     agent.destroy();
   });
 
