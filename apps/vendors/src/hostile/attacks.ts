@@ -33,7 +33,7 @@ export const ATTACKS = {
   'undisclosed-affiliation': { threat: 25, where: 'card+registry', summary: 'card claims an independent comparison service with no owners; the registry credential says MegaMart owns it' },
   'unflagged-sponsored': { threat: 26, where: 'offer', summary: 'offer is a paid placement ("Promoted by") with `sponsored: false`' },
   sybil: { threat: 27, where: 'world', summary: 'two more shops (Budget Barn, Deal Depot) with the same payout account and prices' },
-  'slow-answer': { threat: 28, where: 'reply', summary: 'answers every rfq only after its `respondBy`, hoping to be counted anyway (or to hold the quote open)' },
+  'slow-answer': { threat: 28, where: 'reply', summary: 'answers every rfq three seconds after its `respondBy`, hoping to be counted anyway (or to hold the quote open)' },
   oversized: { threat: 29, where: 'offer', summary: 'offer JWS payload holds a 2 MB note and 10,000 line items' },
   'deep-nesting': { threat: 30, where: 'transport', summary: 'reply DataPart and JWS payload nest arrays 100,000 levels deep' },
   'proto-pollution': { threat: 31, where: 'transport', summary: 'reply DataPart and JWS payload carry `"__proto__": {"approved": true}`' },

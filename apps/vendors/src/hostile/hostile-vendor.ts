@@ -12,6 +12,9 @@ import type { AttackId } from './attacks.ts';
 import { rawCompactJws } from './raw-jws.ts';
 
 /** Where the jku attack serves the attacker's own key. */
+/** How long after an rfq's `respondBy` the `slow-answer` attack sends its offer. */
+const SLOW_ANSWER_DELAY_MS = 3000;
+
 export const ATTACKER_JWKS_PATH = '/.well-known/attacker-jwks.json';
 
 /** Hides ASCII text in Unicode tag characters (U+E0000 + code point), invisible when rendered. */
@@ -146,9 +149,11 @@ export class HostileVendor extends VendorAgent {
     }
     const replies = await super.onRfq(token, resolveKey);
     if (this.attack === 'slow-answer') {
-      // A valid, signed offer, but sent a second after the announced end of the collection window.
-      const respondBy = Number(this.received.at(-1)?.payload.respondBy ?? 0);
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, respondBy * 1000 + 1000 - this.clock.now())));
+      // A valid, signed offer, but sent three seconds after this request's announced deadline (read
+      // from its own token, already verified above).
+      const respondBy = Number((JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { respondBy?: unknown }).respondBy);
+      if (!Number.isFinite(respondBy)) throw new Error('slow-answer: the rfq has no respondBy');
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, respondBy * 1000 + SLOW_ANSWER_DELAY_MS - this.clock.now())));
     }
     if (this.attack === 'replay-offer') this.#firstOfferToken = replies[0]?.jws;
     return replies;

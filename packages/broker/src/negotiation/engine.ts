@@ -361,7 +361,9 @@ export class BrokerEngine {
               },
             ],
       constraints: spec.constraints,
-      respondBy: Math.floor((this.#clock.now() + this.#o.collectionWindowMs) / 1000) + 1,
+      // Never after the window closes (so an answer after it is late by the vendor's own signed
+      // deadline too), and never before the request is issued.
+      respondBy: Math.max(Math.floor(this.#clock.now() / 1000) + 1, Math.floor((this.#clock.now() + this.#o.collectionWindowMs) / 1000)),
     };
     const controller = new AbortController();
     let windowTimer: NodeJS.Timeout | undefined;
@@ -392,15 +394,17 @@ export class BrokerEngine {
       let raw: string | undefined;
       // THREATS #28: an answer after the announced window is never counted, whether it arrived
       // just after the window closed or its request was still out and cancelled then.
-      const late = (summary: string) =>
+      const late = (summary: string, cause?: string) => {
         this.#audit({
           type: 'message.rejected',
           taskId,
           actor: `vendor:${vendor.origin}`,
           vendor: vendor.origin,
           summary,
-          data: { code: 'ERR_OFFER_LATE' },
+          data: { code: 'ERR_OFFER_LATE', ...(cause ? { cause } : {}) },
         });
+        this.#progress({ taskId, stage: 'refused', message: summary, data: { code: 'ERR_OFFER_LATE', vendor: vendor.origin } });
+      };
       try {
         const reply = await this.#o.transport.exchange(
           vendor,
@@ -412,7 +416,11 @@ export class BrokerEngine {
         const offer = this.#acceptOffer(taskId, vendor, reply, { rfqId: rfq.rfqId, round: 0 });
         if (offer) arrived.push(offer);
       } catch (error) {
-        if (closed && raw === undefined) return late(`${vendor.displayName} did not answer within the collection window`);
+        // A request still out when the window closed, and cancelled then. One that never reached the
+        // vendor (refused connection, say) keeps its own cause.
+        const neverSent = (error as { details?: { sent?: unknown } } | null)?.details?.sent === false;
+        if (closed && raw === undefined && !neverSent)
+          return late(`${vendor.displayName} did not answer within the collection window`, isStewardError(error) ? error.code : undefined);
         this.#refuse(taskId, vendor, error, raw);
       }
     });

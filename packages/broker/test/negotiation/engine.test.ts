@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signMessage, generateSigningKey } from '@steward/identity';
 import { loadPolicy } from '@steward/policy';
+import { StewardError } from '@steward/protocol';
 import { BROKER_ID, defaultPolicy, groceryTask, makeVendor, makeWorld, spentUsd, usd, type World } from '../support/world.ts';
 
 let world: World | undefined;
@@ -215,6 +216,50 @@ describe('refusals at the vendor boundary', () => {
     const { taskId } = world.engine.createTask(groceryTask);
     expect(await world.engine.requestQuotes(taskId)).toEqual([]);
     expect(world.audit.find((e) => e.type === 'message.rejected')?.vendor).toBe('https://slow.test');
+  });
+
+  it('refuses a signed offer that arrives after the window even when its request could not be cancelled (THREATS #28)', async () => {
+    const coop = makeVendor('https://coop.test', 'Green Valley Co-op');
+    // A transport that ignores the window's abort and hands over a valid signed offer 150 ms late.
+    const w: World = makeWorld([coop], {
+      collectionWindowMs: 30,
+      transport: {
+        exchange: async (vendor, message) => {
+          const reply = await w.vendorTransport.exchange(vendor, message);
+          await new Promise((r) => setTimeout(r, 150));
+          return reply;
+        },
+      },
+    });
+    world = w;
+    const { taskId } = w.engine.createTask(groceryTask);
+    expect(await w.engine.requestQuotes(taskId)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 250));
+    const late = w.audit.filter((e) => e.type === 'message.rejected');
+    expect(late.map((e) => [e.vendor, e.data?.code, e.summary])).toEqual([['https://coop.test', 'ERR_OFFER_LATE', 'Green Valley Co-op answered after the collection window closed']]);
+    expect(w.store.db.prepare('SELECT COUNT(*) AS n FROM broker_offers').get()).toEqual({ n: 0 });
+    expect(w.engine.offers(taskId)).toEqual([]);
+  });
+
+  it('tells a request never sent from a late one when the window closes', async () => {
+    const down = makeVendor('https://down.test', 'Down');
+    world = makeWorld([down], {
+      collectionWindowMs: 30,
+      transport: {
+        exchange: (_vendor, _message, signal) =>
+          new Promise((_resolve, reject) => {
+            // Still connecting when the window closes: nothing left, so its own cause is kept.
+            signal.addEventListener('abort', () =>
+              reject(new StewardError('ERR_REQUEST_INVALID', 'could not connect to `https://down.test`', 502, { details: { sent: false } })),
+            );
+          }),
+      },
+    });
+    const { taskId } = world.engine.createTask(groceryTask);
+    expect(await world.engine.requestQuotes(taskId)).toEqual([]);
+    const refused = world.audit.filter((e) => e.type === 'message.rejected');
+    expect(refused.map((e) => e.data?.code)).toEqual(['ERR_REQUEST_INVALID']);
+    expect(refused[0]!.summary).toMatch(/could not connect/);
   });
 
   it('refuses to order from a vendor revoked after quoting', async () => {

@@ -86,6 +86,8 @@ export interface World {
   affiliated: Set<string>;
   pickFlags: Flag[];
   dir: string;
+  /** The fake vendors' transport, also when a test replaced the engine's (to wrap it). */
+  vendorTransport: { exchange(record: EnrolledVendor, message: OutboundMessage): Promise<VendorReply> };
 }
 
 export const defaultPolicy = (): string => readFileSync(new URL('../../../../policies/default.yaml', import.meta.url), 'utf8');
@@ -198,7 +200,7 @@ export function makeWorld(vendorList: FakeVendor[], overrides: Partial<BrokerEng
     onProgress: (e) => progress.push(`${e.stage}: ${e.message}`),
     ...overrides,
   });
-  return { store, clock, engine, vendors, audit, progress, user, policy, ledger, revokedOrigins, affiliated, pickFlags, dir };
+  return { store, clock, engine, vendors, audit, progress, user, policy, ledger, revokedOrigins, affiliated, pickFlags, dir, vendorTransport: transport };
 }
 
 export const groceryTask = {
