@@ -131,6 +131,10 @@ const windowed = await measureAsync(
   Math.floor(N / WINDOW),
   10,
 );
+// The broker's deferred audit commits land before the floor is measured, not inside it.
+audit.flush();
+await audit.store.whenSynced();
+await yieldTurn();
 const floorWindowed = await measureAsync(
   'floor: identity check only (verify + claims + schema + replay record), 10 per commit (per offer)',
   async () => {

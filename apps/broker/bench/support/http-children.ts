@@ -109,8 +109,10 @@ if (role === 'broker') {
         return { origin: v.origin, displayName: v.displayName, a2aUrl: v.card.url } as EnrolledVendor;
       });
   const relay = Fastify({ logger: false });
+  let relayInflight = 0;
   relay.post('/relay', async () => {
     const brokerKey = steward.keys.signingKey('broker');
+    relayInflight++;
     const offers = await Promise.all(
       relayVendors().map(async (vendor) => {
         const rfq = { type: 'rfq' as const, rfqId: randomUUID(), category: SPEC.category, currency: 'USD', items: SPEC.items, constraints: {}, respondBy: Math.floor(Date.now() / 1000) + 3 };
@@ -120,7 +122,7 @@ if (role === 'broker') {
         verifyMessage(reply.jws, 'offer', { audience: steward.brokerId, resolveKey: (kid) => keys.get(kid), replay: steward.replay, revocation: { isKeyRevoked: () => false, isOriginRevoked: () => false } });
         return 1;
       }),
-    );
+    ).finally(() => relayInflight--);
     return { offers: offers.length };
   });
   const relayUrl = await relay.listen({ host: '127.0.0.1', port: 0 });
@@ -162,7 +164,7 @@ if (role === 'broker') {
       }
       return { timesMs, totalMs: performance.now() - t0, offers, errors, cpuUs: process.cpuUsage(cpu0) };
     },
-    quoting: () => (quoting.get() as { n: number }).n,
+    quoting: () => (quoting.get() as { n: number }).n + relayInflight,
     eldStart: () => {
       eld = monitorEventLoopDelay({ resolution: 5 });
       eld.enable();
