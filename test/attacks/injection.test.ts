@@ -104,6 +104,8 @@ describe('#6 goal hijack to another product (goal-hijack)', () => {
     const order = await b.api<{ status: string; reasons: string[] }>('POST', `/api/tasks/${taskId}/order`, { offerId: offer!.offerId });
     expect(order.json.status).toBe('needs_approval');
     expect(b.events(taskId, ['approval.requested'])[0]!.flags).toContain('instruction_like_text');
+    // The swap itself is judged too, with or without the text (engine test "… swaps requested items …").
+    expect(b.events(taskId, ['approval.requested'])[0]!.flags).toContain('task_mismatch');
     expect(b.events(taskId, ['order.signed'])).toEqual([]);
   });
 });

@@ -690,6 +690,7 @@ const CONFLICT_WORDS: Record<FlagKind, string> = {
   instruction_like_text: 'the vendor’s text contains instruction-like content',
   urgency_language: 'the vendor uses pressure or urgency language',
   short_deadline: 'the offer expires before your minimum time to decide',
+  task_mismatch: 'the offer does not match what you asked for',
   unverified_claim: 'the vendor makes a claim nobody you trust has verified',
 };
 

@@ -56,6 +56,7 @@ export const FlagKind = z.enum([
   'instruction_like_text',
   'urgency_language',
   'short_deadline',
+  'task_mismatch',
   'unverified_claim',
 ]);
 export type FlagKind = z.infer<typeof FlagKind>;

@@ -686,6 +686,21 @@ export class BrokerEngine {
         (f) => f.vendor === vendor.origin && (f.offerId === undefined || f.offerId === offer.offerId),
       ),
     ];
+    // THREATS #6: an offer that does not match the task (items left out or swapped, another delivery
+    // day, another currency) is judged as such by the policy (default: ask), whatever its amount and
+    // whether or not its text is suspicious. Recurring billing has its own action and rule.
+    const gaps = constraintGaps(received, task.spec).filter((g) => !g.startsWith('recurring'));
+    if (gaps.length > 0)
+      flags.push({
+        kind: 'task_mismatch',
+        severity: 'warning',
+        summary: `${vendor.displayName}'s offer does not match your task: ${gaps.join('; ')}`,
+        confidence: 1,
+        vendor: vendor.origin,
+        offerId: offer.offerId,
+        evidence: [],
+        notes: gaps,
+      });
     const others = this.#openOffers(taskId).filter((o) => o.offerHash !== received.offerHash);
     const asOf = this.#iso();
     // THREATS #7: the steering check is the broker's own, not a step the agent may skip by

@@ -262,6 +262,28 @@ describe('refusals at the vendor boundary', () => {
     expect(refused[0]!.summary).toMatch(/could not connect/);
   });
 
+  it('asks before ordering an offer that leaves out or swaps requested items, however cheap and plain its text (THREATS #6)', async () => {
+    // One plain line for one of the three requested items: well under the $50 approval limit.
+    const swap = makeVendor('https://swap.test', 'Swap Shop', { lines: [['HAMPER-1', 'Gift hamper', 1, 1999]] });
+    world = makeWorld([swap]);
+    const { taskId } = world.engine.createTask(groceryTask);
+    const [offer] = await world.engine.requestQuotes(taskId);
+    expect(offer!.total.amountMinor).toBeLessThan(5000);
+    expect(offer!.flags.map((f) => f.kind)).not.toContain('instruction_like_text');
+    const outcome = await world.engine.placeOrder(taskId, offer!.offerId);
+    expect(outcome.status).toBe('needs_approval');
+    const decision = world.audit.filter((e) => e.type === 'decision').at(-1)!;
+    expect(decision.flags).toContain('task_mismatch');
+    expect(JSON.stringify(decision)).toMatch(/does not match what you asked for/);
+    // The same vendor with the whole basket: no flag, ordered without asking.
+    const whole = makeVendor('https://whole.test', 'Whole Basket', { lines: [['MILK-1L', 'Organic milk 1 L', 2, 489], ['EGGS-12', 'Free-range eggs, dozen', 1, 659], ['BREAD-SD', 'Sourdough loaf', 2, 525]] });
+    world.store.close();
+    world = makeWorld([whole]);
+    const second = world.engine.createTask(groceryTask).taskId;
+    const [full] = await world.engine.requestQuotes(second);
+    expect((await world.engine.placeOrder(second, full!.offerId)).status).toBe('ordered');
+  });
+
   it('refuses to order from a vendor revoked after quoting', async () => {
     const coop = makeVendor('https://coop.test', 'Green Valley Co-op');
     world = makeWorld([coop]);

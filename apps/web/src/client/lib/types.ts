@@ -15,7 +15,7 @@ export const AUDIT_EVENT_TYPES = [
 /** Every flag kind, for the filter and the conflicts form (kept in step by a test). */
 export const FLAG_KINDS = [
   'affiliated_counterparty', 'undisclosed_affiliation', 'paid_placement', 'steering_suspected', 'self_preferencing',
-  'sybil_competition', 'confusable_name', 'stale_provenance', 'instruction_like_text', 'urgency_language', 'short_deadline', 'unverified_claim',
+  'sybil_competition', 'confusable_name', 'stale_provenance', 'instruction_like_text', 'urgency_language', 'short_deadline', 'task_mismatch', 'unverified_claim',
 ] as const;
 
 /** Every data class (kept in step by a test). */
