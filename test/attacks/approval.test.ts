@@ -70,6 +70,16 @@ describe('#36 terms switch after the order (terms-switch)', () => {
     expect(createHash('sha256').update(now, 'utf8').digest('base64url')).not.toBe(signedOffer.termsHash);
     const signed = b.events(taskId, ['order.signed']);
     expect(signed[0]!.data?.offerHash).toBe(offer.offerHash);
+    // The snapshot kept when the order was placed is the text the hash names, not the switched one.
+    expect(offer.termsHash).toBe(signedOffer.termsHash);
+    const kept = await b.api<{ text: string; vendor: string }>('GET', `/api/terms/${offer.termsHash}`);
+    expect(kept.status).toBe(200);
+    expect(kept.json.vendor).toBe(b.hostile);
+    expect(createHash('sha256').update(kept.json.text, 'utf8').digest('base64url')).toBe(signedOffer.termsHash);
+    expect(kept.json.text).not.toBe(SWITCHED_TERMS);
+    const unknown = await b.api<{ code: string }>('GET', `/api/terms/${'A'.repeat(43)}`);
+    expect([unknown.status, unknown.json.code]).toEqual([404, 'ERR_TERMS_NOT_FOUND']);
+    expect((await b.api('GET', '/api/terms/not-a-hash')).status).toBe(400);
   });
 });
 

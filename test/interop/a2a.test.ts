@@ -302,6 +302,8 @@ async function startSdkVendor(brokerId: string, brokerKeys: readonly unknown[]):
   const slot: { card?: SdkAgentCard; v0?: AgentCard; transport?: JsonRpcTransportHandler } = {};
   app.get('/.well-known/agent-card.json', async () => slot.v0);
   app.get('/.well-known/jwks.json', async () => buildJwks([key]));
+  // The terms its offers sign (termsHash = SHA-256 of these bytes, docs/wire-protocol.md).
+  app.get('/terms', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('terms'));
   app.post('/a2a', async (req, reply) => {
     const body = req.body;
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return reply.send({ jsonrpc: '2.0', id: null, error: { code: -32600, message: 'invalid request' } });

@@ -213,6 +213,18 @@ export class A2aVendorTransport implements VendorTransport {
     return readReply(result);
   }
 
+  /**
+   * The vendor's terms of sale, `GET /terms` on its enrolled origin (docs/wire-protocol.md), with
+   * the same guards as every request: enrolled origin only, no redirects, signed, capped in size
+   * and time.
+   */
+  async fetchTerms(vendor: EnrolledVendor, signal: AbortSignal): Promise<Buffer> {
+    if (this.#closed) throw new ServerError('ERR_REQUEST_INVALID', 'the broker is shutting down; nothing was sent', NOT_SENT);
+    const res = await vendorFetch(vendor, this.#options)(`${vendor.origin}/terms`, { method: 'GET', signal });
+    if (res.status !== 200) throw new ServerError('ERR_REQUEST_INVALID', `\`${vendor.origin}/terms\` answered with status ${res.status}`);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
   #transport(vendor: EnrolledVendor): Promise<{ pooled: Transport; fresh: Transport }> {
     if (this.#closed) return Promise.reject(new ServerError('ERR_REQUEST_INVALID', 'the broker is shutting down; nothing was sent', NOT_SENT));
     const cached = this.#clients.get(vendor.origin);

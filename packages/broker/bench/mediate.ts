@@ -48,7 +48,7 @@ const engine = new BrokerEngine({
   replay: new ReplayStore(store),
   revocation: { isKeyRevoked: () => false, isOriginRevoked: () => false },
   vendors: { list: () => [vendor], get: (o) => (o === origin ? vendor : undefined) },
-  transport: { exchange: () => Promise.reject(new Error('no network in this bench')) },
+  transport: { exchange: () => Promise.reject(new Error('no network in this bench')), fetchTerms: () => Promise.reject(new Error('no network in this bench')) },
   policy: (() => {
     const p = loadPolicy(readFileSync(new URL('../../../policies/default.yaml', import.meta.url), 'utf8'));
     return () => p;

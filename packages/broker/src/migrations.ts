@@ -82,4 +82,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX broker_orders_created ON broker_orders(created_at, status);
     `,
   },
+  {
+    // THREATS #36: the terms text an order was placed under, by the SHA-256 the signed offer names.
+    version: 4,
+    name: 'create-broker-terms',
+    up: `
+      CREATE TABLE broker_terms (
+        terms_hash TEXT PRIMARY KEY,
+        vendor TEXT NOT NULL,
+        text TEXT NOT NULL,
+        fetched_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

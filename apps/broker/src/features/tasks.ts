@@ -35,6 +35,17 @@ export function tasksFeature(engine: BrokerEngine): FastifyPluginAsync {
       { schema: { params: TaskParams, body: OfferRef.extend({ reasons: z.array(z.string().max(200)).max(5).optional() }).strict(), tags: ['tasks'] } },
       async (request) => engine.recommend(request.params.taskId, request.body.offerId, request.body.reasons ?? []),
     );
+    api.get(
+      '/terms/:termsHash',
+      {
+        schema: {
+          params: z.strictObject({ termsHash: z.string().regex(/^[A-Za-z0-9_-]{43}$/) }),
+          tags: ['tasks'],
+          summary: 'the terms text an order was placed under, by the SHA-256 its signed offer names (THREATS #36)',
+        },
+      },
+      async (request) => engine.terms(request.params.termsHash),
+    );
     api.post('/tasks/:taskId/order', { schema: { params: TaskParams, body: OfferRef, tags: ['tasks'], summary: 'place an order (the policy decides)' } }, async (request) =>
       engine.placeOrder(request.params.taskId, request.body.offerId),
     );

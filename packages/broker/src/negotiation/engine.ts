@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   importVerificationKey,
   signMessage,
@@ -116,6 +116,8 @@ export interface OfferView {
   fees: Money;
   total: Money;
   billingPeriod: string;
+  /** SHA-256 of the terms text the offer is signed under; once ordered, `GET /api/terms/{termsHash}`. */
+  termsHash: string;
   delivery: { start: string; end: string } | null;
   expiresAt: number;
   sponsored: boolean;
@@ -680,6 +682,10 @@ export class BrokerEngine {
     });
     // Without a required field the order cannot be fulfilled: that refusal is the person's policy speaking.
     const blocking = plan.denied.filter((d) => needs.required.includes(d.dataClass));
+    // THREATS #36: the terms the offer signed are fetched, checked against its hash and kept before
+    // anything is decided, so the order is bound to text the person can read later.
+    const terms = await this.#snapshotTerms(taskId, vendor, offer.termsHash);
+    if (terms) return this.#deniedOutcome(taskId, vendor, [terms]);
     const flags = [
       ...received.flags,
       ...task.flags.filter(
@@ -1476,6 +1482,58 @@ export class BrokerEngine {
     return this.#o.ledger.decideAndReserve(this.#o.policy(), this.#request(input)).decision;
   }
 
+  /**
+   * Keeps the terms text whose SHA-256 an offer names (fetched once per hash, from the vendor's
+   * `/terms`). Answers why not, or undefined once the snapshot is stored.
+   */
+  async #snapshotTerms(taskId: string, vendor: EnrolledVendor, termsHash: string): Promise<string | undefined> {
+    if (this.#stmt('SELECT 1 FROM broker_terms WHERE terms_hash = ?').get(termsHash)) return undefined;
+    let bytes: Buffer;
+    try {
+      bytes = await this.#o.transport.fetchTerms(vendor, AbortSignal.timeout(10_000));
+    } catch (error) {
+      const reason = `could not fetch the terms ${vendor.displayName}'s offer was signed under, so they cannot be kept with your order`;
+      this.#audit({
+        type: 'message.rejected',
+        taskId,
+        actor: `vendor:${vendor.origin}`,
+        vendor: vendor.origin,
+        summary: `${vendor.displayName}: ${reason}`,
+        data: { code: 'ERR_TERMS_UNAVAILABLE', termsHash, ...(isStewardError(error) ? { cause: error.code } : {}) },
+      });
+      return reason;
+    }
+    const served = createHash('sha256').update(bytes).digest('base64url');
+    if (served !== termsHash) {
+      const reason = `the terms ${vendor.displayName} serves now are not the ones its offer was signed under`;
+      this.#audit({
+        type: 'message.rejected',
+        taskId,
+        actor: `vendor:${vendor.origin}`,
+        vendor: vendor.origin,
+        summary: `${vendor.displayName}: ${reason}`,
+        data: { code: 'ERR_TERMS_MISMATCH', termsHash, servedHash: served },
+      });
+      return reason;
+    }
+    this.#stmt('INSERT OR IGNORE INTO broker_terms (terms_hash, vendor, text, fetched_at) VALUES (?, ?, ?, ?)').run(
+      termsHash,
+      vendor.origin,
+      bytes.toString('utf8'),
+      this.#iso(),
+    );
+    return undefined;
+  }
+
+  /** The terms text kept for an ordered offer's `termsHash` (THREATS #36). */
+  terms(termsHash: string): { termsHash: string; vendor: string; text: string; fetchedAt: string } {
+    const row = this.#stmt('SELECT vendor, text, fetched_at FROM broker_terms WHERE terms_hash = ?').get(termsHash) as
+      | { vendor: string; text: string; fetched_at: string }
+      | undefined;
+    if (!row) throw new BrokerError('ERR_TERMS_NOT_FOUND', `no terms kept with SHA-256 \`${termsHash.slice(0, 64)}\``, { details: { termsHash: termsHash.slice(0, 64) } });
+    return { termsHash, vendor: row.vendor, text: row.text, fetchedAt: row.fetched_at };
+  }
+
   #deniedOutcome(
     taskId: string,
     vendor: EnrolledVendor,
@@ -1567,6 +1625,7 @@ export class BrokerEngine {
       fees: { amountMinor: o.fees.reduce((s, f) => s + f.amount.amountMinor, 0), currency: o.total.currency },
       total: o.total,
       billingPeriod: o.billingPeriod,
+      termsHash: o.termsHash,
       delivery: o.delivery,
       expiresAt: o.expiresAt,
       sponsored: o.sponsored,

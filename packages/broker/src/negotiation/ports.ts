@@ -69,6 +69,8 @@ export interface VendorReply {
  */
 export interface VendorTransport {
   exchange(vendor: EnrolledVendor, message: OutboundMessage, signal: AbortSignal): Promise<VendorReply>;
+  /** The bytes the vendor serves at `/terms` (docs/wire-protocol.md), whose SHA-256 its offers sign. */
+  fetchTerms(vendor: EnrolledVendor, signal: AbortSignal): Promise<Buffer>;
 }
 
 /** An offer the broker received, verified and screened. */

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { signMessage, generateSigningKey } from '@steward/identity';
 import { loadPolicy } from '@steward/policy';
 import { StewardError } from '@steward/protocol';
-import { BROKER_ID, defaultPolicy, groceryTask, makeVendor, makeWorld, spentUsd, usd, type World } from '../support/world.ts';
+import { BROKER_ID, TERMS_TEXT, defaultPolicy, groceryTask, makeVendor, makeWorld, spentUsd, usd, type World } from '../support/world.ts';
 
 let world: World | undefined;
 afterEach(() => {
@@ -225,7 +225,7 @@ describe('refusals at the vendor boundary', () => {
       collectionWindowMs: 30,
       transport: {
         exchange: async (vendor, message) => {
-          const reply = await w.vendorTransport.exchange(vendor, message);
+          const reply = await w.vendorTransport.exchange(vendor, message, new AbortController().signal);
           await new Promise((r) => setTimeout(r, 150));
           return reply;
         },
@@ -282,6 +282,54 @@ describe('refusals at the vendor boundary', () => {
     const second = world.engine.createTask(groceryTask).taskId;
     const [full] = await world.engine.requestQuotes(second);
     expect((await world.engine.placeOrder(second, full!.offerId)).status).toBe('ordered');
+  });
+
+  it('keeps the terms an order is placed under, fetched once per hash, and refuses an order whose terms switched (THREATS #36)', async () => {
+    const coop = makeVendor('https://coop.test', 'Green Valley Co-op', { lines: [['MILK-1L', 'Organic milk 1 L', 1, 489]] });
+    let fetches = 0;
+    const w: World = makeWorld([coop], {
+      transport: {
+        exchange: (vendor, message, signal) => w.vendorTransport.exchange(vendor, message, signal),
+        fetchTerms: (vendor, signal) => (fetches++, w.vendorTransport.fetchTerms(vendor, signal)),
+      },
+    });
+    world = w;
+    const small = { ...groceryTask, items: [{ description: 'milk', quantity: 1 }] };
+    const first = w.engine.createTask(small).taskId;
+    const [offer] = await w.engine.requestQuotes(first);
+    expect((await w.engine.placeOrder(first, offer!.offerId)).status).toBe('ordered');
+    expect(w.engine.terms(offer!.termsHash)).toMatchObject({ text: TERMS_TEXT, vendor: 'https://coop.test' });
+    // The same terms again: the snapshot is kept by hash, nothing is fetched.
+    const second = w.engine.createTask(small).taskId;
+    const [again] = await w.engine.requestQuotes(second);
+    expect((await w.engine.placeOrder(second, again!.offerId)).status).toBe('ordered');
+    expect(fetches).toBe(1);
+    expect(() => w.engine.terms('A'.repeat(43))).toThrow(expect.objectContaining({ code: 'ERR_TERMS_NOT_FOUND' }));
+  });
+
+  it('refuses an order when the vendor serves other terms than its offer signed, or none: nothing reserved, nothing sent (THREATS #36)', async () => {
+    for (const [served, code] of [['Returns within 14 days. Restocking fee 40%.', 'ERR_TERMS_MISMATCH'], [undefined, 'ERR_TERMS_UNAVAILABLE']] as const) {
+      const sent: string[] = [];
+      const coop = makeVendor('https://coop.test', 'Green Valley Co-op', { lines: [['MILK-1L', 'Organic milk 1 L', 1, 489]], ...(served ? { termsText: served } : {}) });
+      const w: World = makeWorld([coop], {
+        transport: {
+          exchange: (vendor, message, signal) => (sent.push(message.steward), w.vendorTransport.exchange(vendor, message, signal)),
+          ...(served ? {} : { fetchTerms: () => Promise.reject(new Error('connection refused')) }),
+        },
+      });
+      world = w;
+      const { taskId } = w.engine.createTask({ ...groceryTask, items: [{ description: 'milk', quantity: 1 }] });
+      const [offer] = await w.engine.requestQuotes(taskId);
+      const outcome = await w.engine.placeOrder(taskId, offer!.offerId);
+      expect(outcome.status).toBe('denied');
+      expect(outcome.reasons[0]).toMatch(served ? /serves now are not the ones its offer was signed under/ : /could not fetch the terms/);
+      expect(w.audit.filter((e) => e.type === 'message.rejected').map((e) => e.data?.code)).toEqual([code]);
+      expect(sent).toEqual(['rfq']);
+      expect(spentUsd(w)).toBe(0);
+      expect(w.store.db.prepare('SELECT COUNT(*) AS n FROM broker_orders').get()).toEqual({ n: 0 });
+      w.store.close();
+      world = undefined;
+    }
   });
 
   it('refuses to order from a vendor revoked after quoting', async () => {

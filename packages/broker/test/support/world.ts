@@ -2,6 +2,7 @@
  * A small in-process vendor world for engine tests: vendors with real Ed25519 keys that sign
  * offers and receipts with @steward/identity, scripted per test, behind a fake transport.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,10 +18,12 @@ import {
 import { MIGRATIONS as POLICY_MIGRATIONS, SpendLedger, loadPolicy, type CompiledPolicy } from '@steward/policy';
 import { FixedClock, type AuditEvent, type Flag, type Money, type SignedOffer } from '@steward/protocol';
 import { openStore, type Store } from '@steward/store';
-import { BrokerEngine, MIGRATIONS, type BrokerEngineOptions, type EnrolledVendor, type OutboundMessage, type ReceivedOffer, type VendorReply } from '../../src/index.ts';
+import { BrokerEngine, MIGRATIONS, type BrokerEngineOptions, type EnrolledVendor, type OutboundMessage, type ReceivedOffer, type VendorReply, type VendorTransport } from '../../src/index.ts';
 
 export const BROKER_ID = 'steward:broker:test';
-const TERMS = 'n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg';
+/** The terms every fake vendor serves at `/terms`, and the SHA-256 its offers sign (THREATS #36). */
+export const TERMS_TEXT = 'Returns within 14 days. Delivery as quoted. Prices include tax.';
+const TERMS = createHash('sha256').update(TERMS_TEXT, 'utf8').digest('base64url');
 export const usd = (amountMinor: number): Money => ({ amountMinor, currency: 'USD' });
 
 export interface FakeVendor {
@@ -33,6 +36,8 @@ export interface FakeVendor {
   onRfq?: (payload: Record<string, unknown>) => VendorReply | Record<string, unknown> | undefined;
   onOrder?: (order: Record<string, unknown>, token: string) => VendorReply | undefined;
   receiptTotal?: Money;
+  /** What it serves at `/terms` (default {@link TERMS_TEXT}, which its offers hash). */
+  termsText?: string;
   floorMinor?: number;
   offers: string[];
 }
@@ -87,12 +92,17 @@ export interface World {
   pickFlags: Flag[];
   dir: string;
   /** The fake vendors' transport, also when a test replaced the engine's (to wrap it). */
-  vendorTransport: { exchange(record: EnrolledVendor, message: OutboundMessage): Promise<VendorReply> };
+  vendorTransport: VendorTransport;
 }
 
 export const defaultPolicy = (): string => readFileSync(new URL('../../../../policies/default.yaml', import.meta.url), 'utf8');
 
-export function makeWorld(vendorList: FakeVendor[], overrides: Partial<BrokerEngineOptions> = {}, dbPath?: string): World {
+/** Overrides for the engine; a test transport may leave `fetchTerms` to the fake vendors. */
+export type WorldOverrides = Omit<Partial<BrokerEngineOptions>, 'transport'> & {
+  transport?: Pick<VendorTransport, 'exchange'> & Partial<VendorTransport>;
+};
+
+export function makeWorld(vendorList: FakeVendor[], overrides: WorldOverrides = {}, dbPath?: string): World {
   const dir = mkdtempSync(join(tmpdir(), 'steward-broker-'));
   const clock = new FixedClock(Date.parse('2026-11-25T15:00:00Z'));
   const store = openStore(dbPath ?? join(dir, 'steward.db'), { migrations: { identity: IDENTITY_MIGRATIONS, policy: POLICY_MIGRATIONS, broker: MIGRATIONS } });
@@ -108,7 +118,8 @@ export function makeWorld(vendorList: FakeVendor[], overrides: Partial<BrokerEng
   const pickFlags: Flag[] = [];
   const vendorReplay = new ReplayStore(store);
 
-  const transport = {
+  const transport: VendorTransport = {
+    fetchTerms: (record) => Promise.resolve(Buffer.from(vendors.get(record.origin)?.termsText ?? TERMS_TEXT, 'utf8')),
     async exchange(record: EnrolledVendor, message: OutboundMessage): Promise<VendorReply> {
       const v = vendors.get(record.origin)!;
       const brokerKeys = (kid: string) => (kid === broker.kid ? { kid, alg: broker.alg, publicKey: broker.publicKey, publicJwk: broker.publicJwk, owner: BROKER_ID } : kid === user.kid ? { kid, alg: user.alg, publicKey: user.publicKey, publicJwk: user.publicJwk, owner: BROKER_ID } : undefined);
@@ -179,7 +190,6 @@ export function makeWorld(vendorList: FakeVendor[], overrides: Partial<BrokerEng
     replay: new ReplayStore(store),
     revocation: { isKeyRevoked: () => false, isOriginRevoked: (o) => revokedOrigins.has(o) },
     vendors: { list: () => [...vendors.values()].map((v) => v.record), get: (o) => vendors.get(o)?.record },
-    transport,
     policy: () => policy.current,
     ledger,
     provenance: {
@@ -199,6 +209,7 @@ export function makeWorld(vendorList: FakeVendor[], overrides: Partial<BrokerEng
     collectionWindowMs: 200,
     onProgress: (e) => progress.push(`${e.stage}: ${e.message}`),
     ...overrides,
+    transport: overrides.transport ? { fetchTerms: (v, s) => transport.fetchTerms(v, s), ...overrides.transport } : transport,
   });
   return { store, clock, engine, vendors, audit, progress, user, policy, ledger, revokedOrigins, affiliated, pickFlags, dir, vendorTransport: transport };
 }
