@@ -22,6 +22,7 @@ export interface OfferView {
   offerId: string;
   vendorOfferId: string;
   offerHash: string;
+  termsHash: string;
   vendor: { origin: string; displayName: string; verified: boolean };
   items: Array<{ sku: string; name: string; quantity: number; lineTotal: { amountMinor: number; currency: string } }>;
   fees: { amountMinor: number; currency: string };
