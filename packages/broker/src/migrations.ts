@@ -95,4 +95,10 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // THREATS #18: every order checks what the other orders of its task already spent.
+    version: 5,
+    name: 'index-broker-orders-task',
+    up: 'CREATE INDEX broker_orders_task ON broker_orders(task_id, status)',
+  },
 ];

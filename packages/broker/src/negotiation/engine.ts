@@ -638,30 +638,8 @@ export class BrokerEngine {
         `${vendor.displayName} is ${vendor.status === 'active' ? 'revoked' : vendor.status}; confirm or re-enrol it first`,
       ]);
     }
-    const budget = task.spec.budget;
-    if (budget && (offer.total.currency !== budget.currency || offer.total.amountMinor > budget.amountMinor)) {
-      // The task's budget is the person's own limit for it, and the negotiating model never sees it
-      // (THREATS #35), so the broker holds every order to it. The reason never says by how much.
-      const reason =
-        offer.total.currency === budget.currency
-          ? `over budget: ${vendor.displayName}'s all-in total of ${formatMoney(offer.total)} is above the budget you set for this task`
-          : `over budget: ${vendor.displayName} prices in ${offer.total.currency}, not the currency of the budget you set for this task`;
-      this.#audit(
-        {
-          type: 'decision',
-          taskId,
-          actor: 'broker',
-          vendor: vendor.origin,
-          decision: 'deny',
-          policyVersion: this.#o.policy().version,
-          summary: `order ${formatMoney(offer.total)} at ${vendor.displayName}: deny (above the task's budget of ${formatMoney(budget)})`,
-          data: { offerId, rules: ['task.budget'], reasons: [reason] },
-        },
-        { durable: true },
-      );
-      this.#setTaskStatus(taskId, 'denied', reason);
-      return { status: 'denied', reasons: [reason], remedies: ['raise the task\'s budget, or counter-offer for a lower all-in total'] };
-    }
+    const overBudget = this.#overTaskBudget(taskId, task.spec, vendor, offer);
+    if (overBudget) return this.#taskBudgetDenied(taskId, task.spec, vendor, offer, offerId, overBudget);
     if (offer.payee.payoutId !== vendor.payoutId) {
       // THREATS #37: the payee must be the registered payout identity.
       return this.#deniedOutcome(taskId, vendor, [
@@ -782,6 +760,9 @@ export class BrokerEngine {
     let jws = '';
     try {
       ({ decision, reservationId, jws } = this.#o.store.durably(() => {
+        // Again inside the transaction: another order of this task may have been signed meanwhile.
+        const over = this.#overTaskBudget(taskId, task.spec, vendor, offer);
+        if (over) throw new BrokerError('ERR_TASK_OVER_BUDGET', over, { details: { taskId } });
         const result = this.#o.ledger.decideAndReserve(policy, request, { approved });
         const d = result.decision;
         const needApproval = d.effect === 'ask' || plan.ask.length > 0;
@@ -818,6 +799,8 @@ export class BrokerEngine {
         return { decision: d, reservationId: result.reservation.reservationId, jws: signed.token };
       }));
     } catch (error) {
+      if (isStewardError(error) && error.code === 'ERR_TASK_OVER_BUDGET')
+        return this.#taskBudgetDenied(taskId, task.spec, vendor, offer, offerId, error.message);
       if (isStewardError(error) && error.code.startsWith('ERR_APPROVAL_')) {
         this.#audit({
           type: 'order.failed',
@@ -1480,6 +1463,46 @@ export class BrokerEngine {
 
   #decide(input: Omit<PolicyRequest, 'vendor' | 'time'> & { vendor: EnrolledVendor }): Decision {
     return this.#o.ledger.decideAndReserve(this.#o.policy(), this.#request(input)).decision;
+  }
+
+  /**
+   * Why an order would break the task's budget, or undefined. The budget is the person's limit for
+   * the whole task (THREATS #18: splitting one task into several orders does not get round it): the
+   * orders of this task still counting (signed or accepted) plus this one. The reason never says
+   * the budget or by how much (THREATS #35: the negotiating model never learns it).
+   */
+  #overTaskBudget(taskId: string, spec: TaskSpec, vendor: EnrolledVendor, offer: SignedOffer): string | undefined {
+    const budget = spec.budget;
+    if (!budget) return undefined;
+    if (offer.total.currency !== budget.currency)
+      return `over budget: ${vendor.displayName} prices in ${offer.total.currency}, not the currency of the budget you set for this task`;
+    const placed = this.#stmt(
+      `SELECT COALESCE(SUM(json_extract(f.payload_json, '$.total.amountMinor')), 0) AS minor
+         FROM broker_orders o JOIN broker_offers f ON f.offer_hash = o.offer_hash AND f.task_id = o.task_id
+        WHERE o.task_id = ? AND o.status IN ('signed', 'accepted') AND json_extract(f.payload_json, '$.total.currency') = ?`,
+    ).get(taskId, budget.currency) as { minor: number };
+    if (placed.minor + offer.total.amountMinor <= budget.amountMinor) return undefined;
+    return placed.minor === 0
+      ? `over budget: ${vendor.displayName}'s all-in total of ${formatMoney(offer.total)} is above the budget you set for this task`
+      : `over budget: with ${formatMoney({ amountMinor: placed.minor, currency: budget.currency })} already ordered for this task, ${vendor.displayName}'s ${formatMoney(offer.total)} would go above the budget you set for it`;
+  }
+
+  #taskBudgetDenied(taskId: string, spec: TaskSpec, vendor: EnrolledVendor, offer: SignedOffer, offerId: string, reason: string): OrderOutcome {
+    this.#audit(
+      {
+        type: 'decision',
+        taskId,
+        actor: 'broker',
+        vendor: vendor.origin,
+        decision: 'deny',
+        policyVersion: this.#o.policy().version,
+        summary: `order ${formatMoney(offer.total)} at ${vendor.displayName}: deny (above the task's budget${spec.budget ? ` of ${formatMoney(spec.budget)}` : ''})`,
+        data: { offerId, rules: ['task.budget'], reasons: [reason] },
+      },
+      { durable: true },
+    );
+    this.#setTaskStatus(taskId, 'denied', reason);
+    return { status: 'denied', reasons: [reason], remedies: ["raise the task's budget, or counter-offer for a lower all-in total"] };
   }
 
   /**

@@ -332,6 +332,42 @@ describe('refusals at the vendor boundary', () => {
     }
   });
 
+  it('holds the task budget across every order of the task: splitting it into several orders does not get round it (THREATS #18)', async () => {
+    // Three vendors, each offering milk for $21.88 all-in: under the $50 approval limit, under the $80 budget alone.
+    const shops = ['a', 'b', 'c', 'd'].map((x) => makeVendor(`https://${x}.test`, `Shop ${x.toUpperCase()}`, { lines: [['MILK-1L', 'Organic milk 1 L', 1, 1689]] }));
+    world = makeWorld(shops);
+    const { taskId } = world.engine.createTask({ ...groceryTask, items: [{ description: 'milk', quantity: 1 }] });
+    const offers = await world.engine.requestQuotes(taskId);
+    expect(offers).toHaveLength(4);
+    const outcomes = [];
+    for (const o of offers) outcomes.push(await world.engine.placeOrder(taskId, o.offerId));
+    // $21.88 × 3 = $65.64 fits in $80; a fourth ($87.52) does not.
+    expect(outcomes.map((o) => o.status)).toEqual(['ordered', 'ordered', 'ordered', 'denied']);
+    expect(outcomes[3]!.reasons[0]).toMatch(/with \$65\.64 already ordered for this task/);
+    expect(outcomes[3]!.reasons[0]).not.toMatch(/80/);
+    expect(world.audit.filter((e) => e.type === 'decision' && e.decision === 'deny').at(-1)!.data?.rules).toEqual(['task.budget']);
+    expect(spentUsd(world)).toBe(3 * 2188);
+  });
+
+  it('checks the task budget again inside the signing transaction: two orders racing cannot both pass (THREATS #18)', async () => {
+    const shops = ['a', 'b'].map((x) => makeVendor(`https://${x}.test`, `Shop ${x.toUpperCase()}`, { lines: [['MILK-1L', 'Organic milk 1 L', 1, 3001]] }));
+    world = makeWorld(shops);
+    const { taskId } = world.engine.createTask({ ...groceryTask, items: [{ description: 'milk', quantity: 1 }] });
+    const offers = await world.engine.requestQuotes(taskId);
+    // Both start before either signs ($35.00 each, $70 together, under $80)... then a third would not fit.
+    const both = await Promise.all(offers.map((o) => world!.engine.placeOrder(taskId, o.offerId)));
+    expect(both.map((o) => o.status).sort()).toEqual(['ordered', 'ordered']);
+    const racing = ['c', 'd'].map((x) => makeVendor(`https://${x}.test`, `Shop ${x.toUpperCase()}`, { lines: [['MILK-1L', 'Organic milk 1 L', 1, 101]] }));
+    world.store.close();
+    world = makeWorld(racing);
+    const second = world.engine.createTask({ ...groceryTask, budget: usd(1000), items: [{ description: 'milk', quantity: 1 }] });
+    const cheap = await world.engine.requestQuotes(second.taskId);
+    // $6.00 each against a $10 budget: each fits alone, both do not; they run concurrently.
+    const raced = await Promise.all(cheap.map((o) => world!.engine.placeOrder(second.taskId, o.offerId)));
+    expect(raced.map((o) => o.status).sort()).toEqual(['denied', 'ordered']);
+    expect(world.store.db.prepare("SELECT COUNT(*) AS n FROM broker_orders WHERE status IN ('signed','accepted')").get()).toEqual({ n: 1 });
+  });
+
   it('refuses to order from a vendor revoked after quoting', async () => {
     const coop = makeVendor('https://coop.test', 'Green Valley Co-op');
     world = makeWorld([coop]);
