@@ -72,5 +72,7 @@ export const Flag = z.strictObject({
   evidence: z.array(EvidenceEdge).max(64),
   /** Facts that are not graph edges (e.g. the sponsored label, the matched phrase). */
   notes: z.array(z.string().max(500)).max(20).optional(),
+  /** The other vendors (origins) this flag ties the vendor to as one party (`sybil_competition`). */
+  related: z.array(z.string().max(256)).max(64).optional(),
 });
 export type Flag = z.infer<typeof Flag>;

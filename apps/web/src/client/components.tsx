@@ -259,6 +259,12 @@ export function OfferCard(props: { offer: OfferView; onCounter?: (offer: OfferVi
       {o.constraintGaps.length > 0 && (
         <p class="warn">Does not meet: {o.constraintGaps.join('; ')}</p>
       )}
+      {o.sameParty && (
+        <p class="warn">
+          One owner: this is the best of {o.sameParty.hiddenOffers + 1} offers from {o.vendor.displayName} and{' '}
+          {o.sameParty.vendors.join(', ')}, counted as one competitor.
+        </p>
+      )}
       <Flags flags={o.flags} origin={o.vendor.origin} />
       <VendorWords text={o.untrustedVendorText} />
       {props.onCounter && (

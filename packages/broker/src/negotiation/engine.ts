@@ -124,6 +124,11 @@ export interface OfferView {
   round: number;
   constraintGaps: string[];
   flags: Array<{ kind: Flag['kind']; severity: Flag['severity']; summary: string }>;
+  /**
+   * THREATS #27: this is the best offer of vendors that are one party; the party's other offers are
+   * not shown as rivals (they can still be ordered by id).
+   */
+  sameParty?: { hiddenOffers: number; vendors: string[]; offerIds: string[] };
   /** Screened, link-free vendor text, clearly not an instruction; empty when hidden. */
   untrustedVendorText: string;
 }
@@ -453,7 +458,47 @@ export class BrokerEngine {
     const rows = this.#stmt("SELECT * FROM broker_offers WHERE task_id = ? AND status = 'open'").all(
       taskId,
     ) as OfferRow[];
-    return shuffled(rows.map((r) => this.#view(this.#received(r), spec)));
+    return shuffled(this.#onePerParty(rows.map((r) => this.#received(r)), spec));
+  }
+
+  /**
+   * THREATS #27: vendors flagged as one party (`sybil_competition`, with the flag's `related`
+   * origins) count as one competitor. Only the party's best offer, by the broker's own comparison,
+   * is shown; it says how many of the party's offers it stands for and from whom, so the same
+   * owner's shops cannot crowd the comparison or anchor its prices. The others stay orderable by id.
+   */
+  #onePerParty(received: readonly ReceivedOffer[], spec: TaskSpec): OfferView[] {
+    const parent = new Map<string, string>();
+    const find = (x: string): string => {
+      let r = x;
+      while ((parent.get(r) ?? r) !== r) r = parent.get(r)!;
+      return r;
+    };
+    for (const r of received)
+      for (const f of r.flags)
+        if (f.kind === 'sybil_competition' && f.vendor)
+          for (const other of f.related ?? []) {
+            const a = find(f.vendor);
+            const b = find(other);
+            if (a !== b) parent.set(a, b);
+          }
+    const parties = new Map<string, ReceivedOffer[]>();
+    for (const r of received) {
+      const key = find(r.offer.vendor);
+      parties.set(key, [...(parties.get(key) ?? []), r]);
+    }
+    const compare = compareOffers(spec);
+    const out: OfferView[] = [];
+    for (const members of parties.values()) {
+      const [best, ...rest] = [...members].sort(compare);
+      const view = this.#view(best!, spec);
+      if (rest.length > 0) {
+        const names = [...new Set(rest.map((r) => this.#o.vendors.get(r.offer.vendor)?.displayName ?? r.offer.vendor))];
+        view.sameParty = { hiddenOffers: rest.length, vendors: names, offerIds: rest.map((r) => handleOf(r.offerHash)) };
+      }
+      out.push(view);
+    }
+    return out;
   }
 
   // ---------- counter-offers ----------

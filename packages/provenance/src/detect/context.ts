@@ -485,5 +485,6 @@ export function flag(f: Flag): Flag {
   if (f.vendor !== undefined) out.vendor = f.vendor.slice(0, 256);
   if (f.offerId !== undefined) out.offerId = f.offerId;
   if (f.notes !== undefined && f.notes.length > 0) out.notes = notes(f.notes);
+  if (f.related !== undefined && f.related.length > 0) out.related = f.related.slice(0, 64).map((r) => r.slice(0, 256));
   return out;
 }

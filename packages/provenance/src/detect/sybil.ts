@@ -88,6 +88,7 @@ export function detectSybil(ctx: DetectionContext): Flag[] {
           vendor: member,
           evidence: ctx.evidence(inside.flatMap((l) => l.edges)),
           notes: [...inside.map((l) => l.why), `offers: ${offers.join(', ')}`],
+          related: members.filter((m) => m !== member),
         }),
       );
     }

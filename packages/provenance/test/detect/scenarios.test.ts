@@ -20,6 +20,8 @@ interface Expected {
   summaryIncludes?: string;
   /** Exact evidence path as `child>parent:relation` strings, in order. */
   evidence?: string[];
+  /** The other vendors the flag ties this one to, in any order. */
+  related?: string[];
 }
 interface Scenario {
   description: string;
@@ -94,6 +96,7 @@ describe('provenance scenarios', () => {
         if (want.summaryIncludes) expect(f.summary).toContain(want.summaryIncludes);
         if (want.evidence)
           expect(f.evidence.map((e) => `${e.child}>${e.parent}:${e.relation}`)).toEqual(want.evidence);
+        if (want.related) expect([...(f.related ?? [])].sort()).toEqual([...want.related].sort());
       }
     });
   }

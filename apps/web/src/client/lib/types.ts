@@ -58,6 +58,8 @@ export interface OfferView {
   round: number;
   constraintGaps: string[];
   flags: OfferFlag[];
+  /** The best offer of vendors that are one party; the others are counted once, through this one. */
+  sameParty?: { hiddenOffers: number; vendors: string[]; offerIds: string[] };
   untrustedVendorText?: string | Record<string, string> | null;
 }
 
