@@ -129,6 +129,8 @@ export interface CompiledPolicy {
   readonly approvalTimeoutMinutes: number;
   /** Offers expiring sooner than this after arrival are flagged `short_deadline` (default 10; 0 = off). */
   readonly minimumDeliberationMinutes: number;
+  /** Approvals that may wait at once in one task (default 3). */
+  readonly maxPendingApprovalsPerTask: number;
 }
 
 const ACTIONS: readonly PolicyAction[] = [
@@ -854,5 +856,6 @@ export function compilePolicy(validated: ValidatedPolicy): CompiledPolicy {
     ],
     approvalTimeoutMinutes: d.approvals?.timeoutMinutes ?? 15,
     minimumDeliberationMinutes: d.approvals?.minimumDeliberationMinutes ?? DEFAULT_MINIMUM_DELIBERATION_MINUTES,
+    maxPendingApprovalsPerTask: d.approvals?.maxPendingPerTask ?? 3,
   };
 }

@@ -251,6 +251,14 @@ export const PolicyDocument = z.strictObject({
         .max(1440)
         .optional()
         .describe('an offer that expires sooner than this many minutes after it arrives is flagged short_deadline; default 10, 0 turns it off'),
+      /** At most this many approvals wait for you at once in one task (THREATS #34). Default 3. */
+      maxPendingPerTask: z
+        .number()
+        .int()
+        .min(1)
+        .max(50)
+        .optional()
+        .describe('at most this many approvals wait for you at once in one task; a further order is refused until you answer; default 3'),
     })
     .optional(),
   limits: z

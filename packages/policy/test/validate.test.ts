@@ -141,3 +141,14 @@ describe('approvals.minimumDeliberationMinutes (THREATS #8)', () => {
     }
   });
 });
+
+describe('approvals.maxPendingPerTask (THREATS #34)', () => {
+  it('defaults to 3, takes 1 to 50, and refuses anything else with its line', () => {
+    expect(loadPolicy(HEAD, 'a.yaml').maxPendingApprovalsPerTask).toBe(3);
+    expect(loadPolicy(HEAD + 'approvals:\n  maxPendingPerTask: 1\n', 'b.yaml').maxPendingApprovalsPerTask).toBe(1);
+    for (const bad of ['0', '51', '1.5']) {
+      const issues = issuesOf(HEAD + `approvals:\n  maxPendingPerTask: ${bad}\n`);
+      expect(issues[0]?.line, bad).toBe(5);
+    }
+  });
+});

@@ -38,7 +38,7 @@ export class ApprovalBook {
    * vendor wording. The same subject asked again while its approval still waits gets that approval,
    * not a second one (THREATS #34: no pile of identical requests to wear the person down).
    */
-  request(input: { taskId?: string; subject: OrderSubject; summary: Approval['summary']; timeoutSeconds: number }): Approval {
+  request(input: { taskId?: string; subject: OrderSubject; summary: Approval['summary']; timeoutSeconds: number; maxPendingPerTask?: number }): Approval {
     const now = this.#now();
     const waiting = this.#store.db
       .prepare(
@@ -46,6 +46,18 @@ export class ApprovalBook {
       )
       .get(subjectHash(input.subject), input.taskId ?? null, Math.floor(now / 1000)) as ApprovalRow | undefined;
     if (waiting) return this.#toApproval(waiting);
+    if (input.taskId !== undefined && input.maxPendingPerTask !== undefined) {
+      // THREATS #34: a stream of different orders must not turn into a stream of prompts.
+      const open = this.#store.db
+        .prepare("SELECT COUNT(*) AS n FROM broker_approvals WHERE task_id = ? AND status = 'pending' AND expires_at > ?")
+        .get(input.taskId, Math.floor(now / 1000)) as { n: number };
+      if (open.n >= input.maxPendingPerTask)
+        throw new BrokerError(
+          'ERR_APPROVALS_TOO_MANY',
+          `${open.n} approval${open.n === 1 ? '' : 's'} already wait for you in this task; answer ${open.n === 1 ? 'it' : 'them'} (or let ${open.n === 1 ? 'it' : 'them'} expire) before another order is asked`,
+          { details: { taskId: input.taskId, pending: open.n, limit: input.maxPendingPerTask } },
+        );
+    }
     const approval = parseStrict(
       Approval,
       {

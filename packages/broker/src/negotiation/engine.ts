@@ -913,23 +913,31 @@ export class BrokerEngine {
           60,
           Math.round((Date.parse(approvalExpiresAt(policy, this.#clock.now())) - this.#clock.now()) / 1000),
         ) || 900;
-      const approval = this.approvals.request({
-        taskId,
-        subject,
-        timeoutSeconds,
-        summary: {
-          vendor: vendor.origin,
-          vendorName: vendor.displayName,
-          items: offer.items.map((i) => ({ name: i.name, quantity: i.quantity, lineTotal: i.lineTotal })),
-          total: offer.total,
-          dataToShare,
-          flags: flags.slice(0, 50),
-          reasons: [
-            ...decision.reasons.filter((r) => r.effect !== 'allow').map((r) => r.message),
-            ...plan.ask.map((c) => `sharing your ${c.replace('_', ' ')} needs your approval`),
-          ].slice(0, 50),
-        },
-      });
+      let approval: Approval;
+      try {
+        approval = this.approvals.request({
+          taskId,
+          subject,
+          timeoutSeconds,
+          maxPendingPerTask: policy.maxPendingApprovalsPerTask,
+          summary: {
+            vendor: vendor.origin,
+            vendorName: vendor.displayName,
+            items: offer.items.map((i) => ({ name: i.name, quantity: i.quantity, lineTotal: i.lineTotal })),
+            total: offer.total,
+            dataToShare,
+            flags: flags.slice(0, 50),
+            reasons: [
+              ...decision.reasons.filter((r) => r.effect !== 'allow').map((r) => r.message),
+              ...plan.ask.map((c) => `sharing your ${c.replace('_', ' ')} needs your approval`),
+            ].slice(0, 50),
+          },
+        });
+      } catch (error) {
+        // THREATS #34: as many approvals as the policy allows already wait in this task.
+        if (isStewardError(error) && error.code === 'ERR_APPROVALS_TOO_MANY') return this.#deniedOutcome(taskId, vendor, [error.message]);
+        throw error;
+      }
       this.#setTaskStatus(taskId, 'awaiting_approval');
       this.#audit(
         {

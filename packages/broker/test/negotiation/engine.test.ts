@@ -368,6 +368,28 @@ describe('refusals at the vendor boundary', () => {
     expect(world.store.db.prepare("SELECT COUNT(*) AS n FROM broker_orders WHERE status IN ('signed','accepted')").get()).toEqual({ n: 1 });
   });
 
+  it('lets at most three approvals wait at once in a task; answering one makes room (THREATS #34)', async () => {
+    // Four vendors at $59.00 each: every order is above the $50 approval limit.
+    const shops = ['a', 'b', 'c', 'd'].map((x) => makeVendor(`https://${x}.test`, `Shop ${x.toUpperCase()}`));
+    world = makeWorld(shops);
+    const { taskId } = world.engine.createTask({ ...groceryTask, budget: usd(100_000) });
+    const offers = await world.engine.requestQuotes(taskId);
+    const outcomes = [];
+    for (const o of offers) outcomes.push(await world.engine.placeOrder(taskId, o.offerId));
+    expect(outcomes.map((o) => o.status)).toEqual(['needs_approval', 'needs_approval', 'needs_approval', 'denied']);
+    expect(outcomes[3]!.reasons[0]).toMatch(/3 approvals already wait for you in this task/);
+    expect(world.engine.approvals.pending()).toHaveLength(3);
+    // Asking again for an order already waiting reuses its approval, never counts twice.
+    expect((await world.engine.placeOrder(taskId, offers[0]!.offerId)).status).toBe('needs_approval');
+    expect(world.engine.approvals.pending()).toHaveLength(3);
+    await world.engine.answerApproval(outcomes[0]!.approval!.approvalId, 'deny');
+    expect((await world.engine.placeOrder(taskId, offers[3]!.offerId)).status).toBe('needs_approval');
+    // Another task has its own room.
+    const other = world.engine.createTask({ ...groceryTask, budget: usd(100_000) }).taskId;
+    const [elsewhere] = await world.engine.requestQuotes(other);
+    expect((await world.engine.placeOrder(other, elsewhere!.offerId)).status).toBe('needs_approval');
+  });
+
   it('refuses to order from a vendor revoked after quoting', async () => {
     const coop = makeVendor('https://coop.test', 'Green Valley Co-op');
     world = makeWorld([coop]);
