@@ -82,4 +82,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX broker_orders_created ON broker_orders(created_at, status);
     `,
   },
+  {
+    // An order whose outcome was unknown, settled by the person: what they answered, when, and their
+    // own note. Added columns (the status CHECK is unchanged: taken → `accepted`, not taken → `failed`).
+    version: 4,
+    name: 'broker-orders-settlement',
+    up: `
+      ALTER TABLE broker_orders ADD COLUMN settlement TEXT CHECK (settlement IN ('taken','not_taken'));
+      ALTER TABLE broker_orders ADD COLUMN settled_by TEXT CHECK (settled_by IN ('person'));
+      ALTER TABLE broker_orders ADD COLUMN settled_at TEXT;
+    `,
+  },
 ];
