@@ -106,4 +106,38 @@ describe('the web app: an order whose outcome is unknown', { timeout: 90_000 }, 
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it('"taken" keeps the money counted without asking, and the card reads at 390 px with no sideways scrolling', async () => {
+    const order = unknownOrder('eggs', 659);
+    const context = await newContext(browser, 390, 844);
+    const page = await context.newPage();
+    const problems = watchProblems(page);
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.goto(broker.url);
+    await page.getByLabel('API token').fill(broker.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Pages' }).waitFor();
+    await page.getByRole('link', { name: 'Vendors' }).click();
+    const card = page.getByRole('article', { name: 'Order at coop.example with an unknown outcome' });
+    await card.waitFor();
+    expect(await card.textContent()).toContain('its $6.59 counts against your budget until you tell us');
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+
+    await card.getByRole('button', { name: /took order/ }).click();
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Noted:' }).textContent()).toBe(
+      'Noted: coop.example took the order; its $6.59 stays counted against your budgets.',
+    );
+    await card.waitFor({ state: 'detached' });
+    expect(dialogs).toEqual([]);
+    expect(broker.steward.ledger.get(order.reservationId)?.state).toBe('committed');
+    const grocery = page.locator('ul.budgets li').filter({ hasText: 'your monthly grocery budget' });
+    await expect.poll(() => grocery.textContent()).toContain('$6.59 of $600.00');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });
