@@ -74,7 +74,9 @@ describe('the web app: an order whose outcome is unknown', { timeout: 90_000 }, 
     await page.getByLabel('API token').fill(broker.token);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('navigation', { name: 'Pages' }).waitFor();
-    await page.getByRole('link', { name: 'Vendors' }).click();
+    // Every page says an order waits for the person, and leads to it.
+    const waiting = page.getByRole('link', { name: '1 order with an unknown outcome: tell us what happened' });
+    await waiting.click();
 
     const card = page.getByRole('article', { name: 'Order at coop.example with an unknown outcome' });
     await card.waitFor();
@@ -97,6 +99,7 @@ describe('the web app: an order whose outcome is unknown', { timeout: 90_000 }, 
     );
     await card.waitFor({ state: 'detached' });
     await expect.poll(() => grocery.textContent()).toContain('$0.00 of $600.00');
+    await waiting.waitFor({ state: 'detached' });
     expect(dialogs).toHaveLength(2);
     expect(broker.steward.ledger.get(order.reservationId)?.state).toBe('voided');
     expect(broker.steward.audit.query({ types: ['order.settled'] }).entries.map((e) => e.event.data)).toEqual([

@@ -118,6 +118,7 @@ describe('orders API', () => {
     });
     expect(String(res.json.orders[0]!.reason)).toMatch(/outcome unknown after a restart/);
     expect((await call('GET', '/api/orders')).json).toEqual(res.json);
+    expect((await call<{ unsettledOrders: number }>('GET', '/api/status')).json.unsettledOrders).toBe(2);
     const bad = await call('GET', '/api/orders?status=settled');
     expect(bad.status).toBe(400);
     expect((bad.json as { code: string }).code).toBe('ERR_REQUEST_INVALID');
@@ -161,6 +162,7 @@ describe('orders API', () => {
     expect(twice.status).toBe(409);
     expect(twice.json).toMatchObject({ code: 'ERR_ORDER_ALREADY_SETTLED', details: { settlement: 'not_taken', status: 'failed' } });
     expect((await call<{ orders: unknown[] }>('GET', '/api/orders?status=unsettled')).json.orders).toEqual([]);
+    expect((await call<{ unsettledOrders: number }>('GET', '/api/status')).json.unsettledOrders).toBe(0);
 
     // One order.settled event each, by the person; the note only as an erasable payload.
     expect(broker.steward.audit.size).toBe(size + 2);

@@ -91,6 +91,7 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE broker_orders ADD COLUMN settlement TEXT CHECK (settlement IN ('taken','not_taken'));
       ALTER TABLE broker_orders ADD COLUMN settled_by TEXT CHECK (settled_by IN ('person'));
       ALTER TABLE broker_orders ADD COLUMN settled_at TEXT;
+      CREATE INDEX broker_orders_unsettled ON broker_orders(created_at, order_id) WHERE status = 'signed' AND settlement IS NULL;
     `,
   },
 ];

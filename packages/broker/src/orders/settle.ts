@@ -89,7 +89,8 @@ export class OrderSettlements {
   unsettled(): UnsettledOrder[] {
     const rows = this.#o.store
       .statement(
-        `SELECT ${COLUMNS} FROM broker_orders WHERE status = 'signed' AND status_reason IS NOT NULL AND settlement IS NULL ORDER BY created_at, order_id`,
+        // From the partial index broker_orders_unsettled: only signed, unsettled orders, never the whole table.
+        `SELECT ${COLUMNS} FROM broker_orders WHERE status = 'signed' AND settlement IS NULL AND status_reason IS NOT NULL ORDER BY created_at, order_id`,
       )
       .all() as OrderRow[];
     const out: UnsettledOrder[] = [];

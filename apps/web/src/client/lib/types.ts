@@ -31,6 +31,8 @@ export interface StatusView {
   agent: { manifest: AgentManifest; disclosure: string };
   checkpoint: { size: number; rootHash: string } | null;
   pendingApprovals: number;
+  /** Orders whose outcome is unknown, waiting for the person (absent from older brokers). */
+  unsettledOrders?: number;
   policyVersion: string;
 }
 
