@@ -19,7 +19,7 @@ describe('broker tables', () => {
   });
 });
 
-describe('broker_orders settlement (migration 4)', () => {
+describe('broker_orders settlement columns', () => {
   it('lists unsettled orders from a partial index, and refuses an unknown settlement value', () => {
     const store = openStore(join(mkdtempSync(join(tmpdir(), 'steward-broker-mig-')), 'b.db'), { migrations: { policy: POLICY_MIGRATIONS, broker: MIGRATIONS } });
     const plan = (store.db.prepare("EXPLAIN QUERY PLAN SELECT order_id FROM broker_orders WHERE status = 'signed' AND settlement IS NULL AND status_reason IS NOT NULL ORDER BY created_at, order_id").all() as Array<{ detail: string }>)
