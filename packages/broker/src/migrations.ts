@@ -83,8 +83,9 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    // An order whose outcome was unknown, settled by the person: what they answered, when, and their
-    // own note. Added columns (the status CHECK is unchanged: taken → `accepted`, not taken → `failed`).
+    // An order whose outcome was unknown, settled by the person: what they answered and when (their
+    // note goes only to the audit event's erasable payload). Added columns, so the status CHECK is
+    // unchanged: taken → `accepted`, not taken → `failed`. A partial index lists the unsettled ones.
     version: 4,
     name: 'broker-orders-settlement',
     up: `
