@@ -11,6 +11,7 @@ import { startDemoWorld, type DemoWorld } from './demo.ts';
 import { approvalsFeature } from './features/approvals.ts';
 import { auditFeature } from './features/audit.ts';
 import { keysFeature } from './features/keys.ts';
+import { ordersFeature } from './features/orders.ts';
 import { policiesFeature } from './features/policies.ts';
 import { profileFeature } from './features/profile.ts';
 import { provenanceFeature } from './features/provenance.ts';
@@ -116,6 +117,7 @@ export async function startBroker(
         statusFeature(steward, agentMode),
         tasksFeature(steward.engine),
         approvalsFeature(steward.engine),
+        ordersFeature(steward.orders),
         eventsFeature(steward.hub),
         chatFeature(agent, steward.hub),
         auditFeature(steward),

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MIGRATIONS as AGENT_MIGRATIONS } from '@steward/agent';
 import { MIGRATIONS as AUDIT_MIGRATIONS, openAuditLog, toVerifier, type AuditLog } from '@steward/audit';
-import { BrokerEngine, MIGRATIONS as BROKER_MIGRATIONS, type EnrolledVendor, type ProgressEvent } from '@steward/broker';
+import { BrokerEngine, MIGRATIONS as BROKER_MIGRATIONS, OrderSettlements, type EnrolledVendor, type ProgressEvent } from '@steward/broker';
 import {
   KeyStore,
   MIGRATIONS as IDENTITY_MIGRATIONS,
@@ -98,6 +98,8 @@ export class Steward {
   readonly audit: AuditLog;
   readonly profile: Profile;
   readonly engine: BrokerEngine;
+  /** Orders whose outcome is unknown, and the person's way to settle them. */
+  readonly orders: OrderSettlements;
   readonly hub = new EventHub();
   manifest: AgentManifest;
   readonly #allowPrivate: boolean;
@@ -234,6 +236,23 @@ export class Steward {
         ...(options.collectionWindowMs === undefined ? {} : { collectionWindowMs: options.collectionWindowMs }),
         ...(options.vendorMessagesPerMinute === undefined ? {} : { vendorMessagesPerMinute: options.vendorMessagesPerMinute }),
         onProgress: (event: ProgressEvent) => this.hub.publish({ type: 'progress', taskId: event.taskId, data: event }),
+      });
+      this.orders = new OrderSettlements({
+        store: this.store,
+        clock: this.clock,
+        ledger: this.ledger,
+        vendors: { get: (o) => {
+          const v = this.vendors.find(o);
+          return v ? this.#enrolled(v) : undefined;
+        } },
+        audit: {
+          append: (event, opts) => this.#append(event, opts?.payload, opts?.durable),
+          appendWith: (event, write, opts) => {
+            const { receipt, result } = this.audit.appendWith(event, write, opts?.payload === undefined ? {} : { payload: opts.payload });
+            this.hub.publish({ type: 'audit', data: { index: receipt.index, type: event.type, summary: event.summary } });
+            return result;
+          },
+        },
       });
     } catch (error) {
       this.store.close();

@@ -18,6 +18,9 @@ export const BROKER_ERROR_STATUS = {
   ERR_TERMS_NOT_FOUND: 404,
   ERR_VENDOR_UNKNOWN: 404,
   ERR_TASK_NOT_FOUND: 404,
+  ERR_ORDER_NOT_FOUND: 404,
+  ERR_ORDER_NOT_UNSETTLED: 409,
+  ERR_ORDER_ALREADY_SETTLED: 409,
 } as const satisfies Record<string, number>;
 
 /** A code raised by the broker. */

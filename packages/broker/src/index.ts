@@ -11,6 +11,8 @@ export type { OrderSubject } from './approvals/subject.ts';
 export { BrokerEngine, formatMoney } from './negotiation/engine.ts';
 export type { BrokerEngineOptions, ProgressEvent, OfferView, OrderOutcome } from './negotiation/engine.ts';
 export { shuffled, compareOffers, constraintGaps } from './negotiation/ranking.ts';
+export { OrderSettlements } from './orders/settle.ts';
+export type { SettleOutcome, SettledOrder, UnsettledOrder, OrderSettlementsOptions } from './orders/settle.ts';
 export type {
   EnrolledVendor,
   VendorDirectory,

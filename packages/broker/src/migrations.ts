@@ -101,4 +101,17 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'index-broker-orders-task',
     up: 'CREATE INDEX broker_orders_task ON broker_orders(task_id, status)',
   },
+  {
+    // An order whose outcome was unknown, settled by the person: what they answered and when (their
+    // note goes only to the audit event's erasable payload). Added columns, so the status CHECK is
+    // unchanged: taken → `accepted`, not taken → `failed`. A partial index lists the unsettled ones.
+    version: 6,
+    name: 'broker-orders-settlement',
+    up: `
+      ALTER TABLE broker_orders ADD COLUMN settlement TEXT CHECK (settlement IN ('taken','not_taken'));
+      ALTER TABLE broker_orders ADD COLUMN settled_by TEXT CHECK (settled_by IN ('person'));
+      ALTER TABLE broker_orders ADD COLUMN settled_at TEXT;
+      CREATE INDEX broker_orders_unsettled ON broker_orders(created_at, order_id) WHERE status = 'signed' AND settlement IS NULL;
+    `,
+  },
 ];

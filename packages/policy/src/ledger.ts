@@ -7,8 +7,12 @@ import { windowStart } from './internal/time.ts';
 import { PolicyError } from './errors.ts';
 import type { PolicyRequest } from './request.ts';
 
-/** The life of a reservation: reserved → committed (receipt) or released (failure, expiry). */
-export type ReservationState = 'reserved' | 'committed' | 'released';
+/**
+ * The life of a reservation: reserved → committed (receipt) or released (failure, expiry); a committed
+ * entry whose order the person confirms the vendor never took → voided. Only `committed` and unexpired
+ * `reserved` entries count against budgets.
+ */
+export type ReservationState = 'reserved' | 'committed' | 'released' | 'voided';
 
 /** Money held against the person's budgets for one order. */
 export interface Reservation {
@@ -256,6 +260,39 @@ export class SpendLedger {
   /** Releases a reservation after a failed or abandoned order; it stops counting at once. */
   release(reservationId: string, note?: string): Reservation {
     return this.#settle(reservationId, 'released', note);
+  }
+
+  /**
+   * Voids a committed entry: the person confirmed the vendor never took the order, so its money stops
+   * counting against every budget at once. Only `committed` → `voided`; voiding a voided entry answers
+   * it as it is. Written durably (nested in a caller's transaction, it is part of that one).
+   */
+  voidCommitted(reservationId: string, note?: string): Reservation {
+    return this.#store.durably(() => {
+      const row = this.#store
+        .statement('SELECT * FROM policy_ledger WHERE reservation_id = ?')
+        .get(reservationId) as Row | undefined;
+      if (!row) {
+        throw new PolicyError('ERR_POLICY_RESERVATION_NOT_FOUND', `no reservation \`${reservationId}\``, {
+          details: { reservationId },
+        });
+      }
+      if (row.state === 'voided') return toReservation(row);
+      if (row.state !== 'committed') {
+        throw new PolicyError(
+          'ERR_POLICY_RESERVATION_STATE',
+          `reservation \`${reservationId}\` is ${row.state}, only a committed one can be voided`,
+          { details: { reservationId, state: row.state, wanted: 'voided' } },
+        );
+      }
+      const settledAt = new Date(this.#clock.now()).toISOString();
+      this.#store
+        .statement(
+          "UPDATE policy_ledger SET state = 'voided', settled_at = ?, note = ? WHERE reservation_id = ? AND state = 'committed'",
+        )
+        .run(settledAt, note ?? null, reservationId);
+      return toReservation({ ...row, state: 'voided', settled_at: settledAt });
+    });
   }
 
   /** Marks expired reservations released (they already stopped counting); returns them. */

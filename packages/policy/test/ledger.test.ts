@@ -190,3 +190,71 @@ describe('SpendLedger', () => {
     expect(total).toEqual({ n: 1, s: 9000 });
   });
 });
+
+describe('SpendLedger.voidCommitted (an order the person confirms the vendor never took)', () => {
+  const policy = loadPolicy(CAP_POLICY);
+
+  it('stops counting a committed entry at once, so an order under the cap passes again', () => {
+    const ledger = new SpendLedger(store, { clock });
+    const first = ledger.decideAndReserve(policy, order(9000)).reservation!;
+    ledger.commit(first.reservationId, 'outcome unknown');
+    expect(ledger.decideAndReserve(policy, order(2000)).decision.effect).toBe('deny');
+    const voided = ledger.voidCommitted(first.reservationId, 'not taken, confirmed by the person');
+    expect(voided.state).toBe('voided');
+    expect(voided.settledAt).toBe('2026-03-10T12:00:00.000Z');
+    expect(ledger.spent({ budgetId: 'month-cap', currency: 'USD', sinceMs: 0, nowMs: clock.now() })).toBe(0);
+    expect(ledger.ordersToday(policy)).toBe(0);
+    expect(ledger.decideAndReserve(policy, order(2000)).decision.effect).toBe('allow');
+    expect(ledger.get(first.reservationId)?.state).toBe('voided');
+  });
+
+  it('answers a voided entry as it is, and refuses to void anything not committed', () => {
+    const ledger = new SpendLedger(store, { clock });
+    const committed = ledger.decideAndReserve(policy, order(100)).reservation!;
+    ledger.commit(committed.reservationId);
+    ledger.voidCommitted(committed.reservationId);
+    expect(ledger.voidCommitted(committed.reservationId).state).toBe('voided');
+    // A receipt for a voided entry never counts it again.
+    expect(() => ledger.commit(committed.reservationId)).toThrow(expect.objectContaining({ code: 'ERR_POLICY_RESERVATION_STATE' }));
+    expect(ledger.get(committed.reservationId)?.state).toBe('voided');
+
+    const reserved = ledger.decideAndReserve(policy, order(100)).reservation!;
+    const released = ledger.decideAndReserve(policy, order(100)).reservation!;
+    ledger.release(released.reservationId);
+    for (const [id, state] of [[reserved.reservationId, 'reserved'], [released.reservationId, 'released']] as const) {
+      let caught: unknown;
+      try {
+        ledger.voidCommitted(id);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(PolicyError);
+      expect((caught as PolicyError).code).toBe('ERR_POLICY_RESERVATION_STATE');
+      expect((caught as PolicyError).status).toBe(409);
+      expect((caught as PolicyError).details).toMatchObject({ reservationId: id, state, wanted: 'voided' });
+      expect(ledger.get(id)?.state).toBe(state);
+    }
+    expect(() => ledger.voidCommitted('nope')).toThrow(expect.objectContaining({ code: 'ERR_POLICY_RESERVATION_NOT_FOUND' }));
+  });
+
+  it('migration 3 keeps every existing entry and lets the database hold `voided`', () => {
+    store.close();
+    const path = join(dir, 'old.db');
+    const old = openStore(path, { migrations: { policy: MIGRATIONS.slice(0, 2) } });
+    const before = new SpendLedger(old, { clock });
+    const kept = before.decideAndReserve(policy, order(4200)).reservation!;
+    before.commit(kept.reservationId, 'receipt');
+    expect(() =>
+      old.db.prepare("UPDATE policy_ledger SET state = 'voided' WHERE reservation_id = ?").run(kept.reservationId),
+    ).toThrow(/CHECK constraint/);
+    old.close();
+    store = openStore(path, { migrations: { policy: MIGRATIONS } });
+    const after = new SpendLedger(store, { clock });
+    expect(after.get(kept.reservationId)).toEqual({ ...kept, state: 'committed', settledAt: '2026-03-10T12:00:00.000Z' });
+    expect(after.voidCommitted(kept.reservationId).state).toBe('voided');
+    expect(() =>
+      store.db.prepare("UPDATE policy_ledger SET state = 'lost' WHERE reservation_id = ?").run(kept.reservationId),
+    ).toThrow(/CHECK constraint/);
+    expect(store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'policy_ledger' AND sql IS NOT NULL").all()).toEqual([{ name: 'policy_ledger_window' }]);
+  });
+});

@@ -20,6 +20,7 @@ export const AuditEventType = z.enum([
   'approval.expired',
   'order.signed',
   'order.failed',
+  'order.settled',
   'receipt.received',
   'ledger.reserved',
   'ledger.committed',

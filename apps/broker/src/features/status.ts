@@ -13,6 +13,7 @@ export function statusFeature(steward: Steward, agentMode: () => { mode: 'offlin
         checkpoint: checkpoint ? { size: checkpoint.size, rootHash: checkpoint.root, signedAt: checkpoint.signedAt } : null,
         logSize: steward.audit.size,
         pendingApprovals: steward.engine.approvals.pending().length,
+        unsettledOrders: steward.orders.unsettled().length,
         policyVersion: steward.policies.active().entry.version,
       };
     });

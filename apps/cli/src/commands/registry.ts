@@ -8,6 +8,7 @@ import { register as audit } from './audit.ts';
 import { register as keys } from './keys.ts';
 import { register as vendors } from './vendors.ts';
 import { register as chat } from './chat.ts';
+import { register as orders } from './orders.ts';
 
 /** A command group: adds its subcommands to the program. */
 export type RegisterCommands = (program: Command, ctx: CliContext) => void;
@@ -22,4 +23,5 @@ export const registry: RegisterCommands[] = [
   keys,
   vendors,
   chat,
+  orders,
 ];

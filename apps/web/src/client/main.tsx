@@ -92,6 +92,14 @@ function ProvenanceBar(props: { status: StatusView | 'unavailable' | null }) {
           {s.mode === 'model' ? `A language model is answering: ${s.model ?? 'unnamed model'}` : 'Offline rules mode: no language model is answering'}
         </span>{' '}
         Policy version <code title={s.policyVersion}>{s.policyVersion.slice(0, 12)}</code> · {s.pendingApprovals} approval{s.pendingApprovals === 1 ? '' : 's'} waiting
+        {s.unsettledOrders !== undefined && s.unsettledOrders > 0 && (
+          <>
+            {' · '}
+            <a href={href('vendors')} class="warn">
+              {s.unsettledOrders} order{s.unsettledOrders === 1 ? '' : 's'} with an unknown outcome: tell us what happened
+            </a>
+          </>
+        )}
       </p>
     </div>
   );

@@ -141,6 +141,13 @@ const SEARCH_CHUNK = 4096;
 /** How long after an append the idle search indexing runs. */
 const SEARCH_IDLE_MS = 100;
 
+/** The caller's write inside {@link AuditLog.appendWith} threw: its event is withdrawn, not lost. */
+class CallerWriteFailed extends Error {
+  constructor(cause: unknown) {
+    super('the caller\u2019s write failed', { cause });
+  }
+}
+
 function b64u(b: Uint8Array): string {
   return Buffer.from(b).toString('base64url');
 }
@@ -308,6 +315,42 @@ export class AuditLog {
     if (failure !== undefined) throw failure as Error;
     if (!receipt) throw new AuditError('ERR_AUDIT_APPEND_FAILED', 'append was not acknowledged');
     return receipt;
+  }
+
+  /**
+   * Appends `event` and runs `write` (the caller's own rows, on the same store) in one transaction
+   * with `synchronous=FULL`: both are on disk, or neither. For a change whose record must never exist
+   * without it, nor it without its record (an order settled by the person). If `write` throws,
+   * nothing of it and not the event is written, no gap is recorded (nothing happened), and its error
+   * is rethrown as it is. Events queued before are written first, on their own.
+   */
+  appendWith<T>(event: AuditEvent, write: () => T, options: AppendOptions = {}): { receipt: AppendReceipt; result: T } {
+    this.#assertOpen();
+    if (this.store.db.inTransaction) {
+      throw new AuditError('ERR_AUDIT_APPEND_FAILED', 'cannot append durably inside an open transaction: it could still roll back; append after it commits', {
+        details: { type: event.type },
+      });
+    }
+    const item = this.#prepare(event, options);
+    // INVARIANT: a refused write takes only its own event with it, never others waiting in the queue.
+    this.#flushQueue();
+    let receipt: AppendReceipt | undefined;
+    let failure: unknown;
+    let result: { value: T } | undefined;
+    this.#queue.push({ ...item, resolve: (r) => (receipt = r), reject: (e) => (failure = e) });
+    this.#flushQueue(() => {
+      try {
+        result = { value: write() };
+      } catch (error) {
+        throw new CallerWriteFailed(error);
+      }
+    });
+    if (failure !== undefined) {
+      const cause = (failure as { cause?: unknown }).cause;
+      throw cause instanceof CallerWriteFailed ? cause.cause : (failure as Error);
+    }
+    if (!receipt || !result) throw new AuditError('ERR_AUDIT_APPEND_FAILED', 'append was not acknowledged');
+    return { receipt, result: result.value };
   }
 
   /** Writes every queued event now. */
@@ -765,6 +808,8 @@ export class AuditLog {
 
   #recordLoss(batch: Pending[], cause: unknown): void {
     if (batch.length === 0 || batch.every((b) => b.event.type === 'gap')) return;
+    // A caller's write refused inside appendWith(): its event was withdrawn with it, not lost.
+    if (cause instanceof CallerWriteFailed) return;
     try {
       const code = (cause as { code?: unknown } | null)?.code;
       this.recordGap({

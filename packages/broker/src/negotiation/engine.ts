@@ -1887,7 +1887,7 @@ export class BrokerEngine {
  * The vendor with a display name safe to show: its card's name when it screens clean (no invisible
  * or framing characters, nothing instruction-like, no link or claim), else the origin's host.
  */
-function withScreenedName(vendor: EnrolledVendor): EnrolledVendor {
+export function withScreenedName(vendor: EnrolledVendor): EnrolledVendor {
   let safe = false;
   try {
     const s = screenVendorText(vendor.displayName, 'displayName');

@@ -142,4 +142,10 @@ export interface PaymentPort {
 /** The audit log (packages/audit behind it). */
 export interface AuditPort {
   append(event: AuditEvent, options?: { durable?: boolean; payload?: unknown }): unknown;
+  /**
+   * Appends `event` and runs `write` in one durable commit on the same store: both or neither
+   * (packages/audit `AuditLog.appendWith`). A port without it gets `append` called inside the
+   * transaction of `write`, so an append that throws rolls the write back.
+   */
+  appendWith?<T>(event: AuditEvent, write: () => T, options?: { payload?: unknown }): T;
 }

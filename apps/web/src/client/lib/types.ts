@@ -6,7 +6,7 @@ export type { AgentManifest, Approval, AuditEvent, DataClass, Flag, FlagKind, Mo
 export const AUDIT_EVENT_TYPES = [
   'message.received', 'message.sent', 'message.rejected', 'decision', 'flag', 'task.created', 'task.updated',
   'chat.message', 'agent.violation', 'approval.requested', 'approval.granted', 'approval.denied', 'approval.expired', 'order.signed',
-  'order.failed', 'receipt.received', 'ledger.reserved', 'ledger.committed', 'ledger.released', 'policy.applied',
+  'order.failed', 'order.settled', 'receipt.received', 'ledger.reserved', 'ledger.committed', 'ledger.released', 'policy.applied',
   'policy.rolled_back', 'key.created', 'key.rotated', 'key.revoked', 'vendor.enrolled', 'vendor.changed',
   'vendor.suspended', 'vendor.confirmed', 'vendor.revoked', 'provenance.changed', 'disclosure', 'disclosure.blocked',
   'erasure.requested', 'payload.erased', 'profile.changed', 'checkpoint', 'gap',
@@ -31,6 +31,8 @@ export interface StatusView {
   agent: { manifest: AgentManifest; disclosure: string };
   checkpoint: { size: number; rootHash: string } | null;
   pendingApprovals: number;
+  /** Orders whose outcome is unknown, waiting for the person (absent from older brokers). */
+  unsettledOrders?: number;
   policyVersion: string;
 }
 

@@ -158,6 +158,122 @@ function CumulativeChart(props: {
   );
 }
 
+/** An order whose outcome is unknown, as `GET /api/orders?status=unsettled` lists it. */
+interface UnsettledOrder {
+  orderId: string;
+  taskId: string;
+  taskSummary: string;
+  vendor: { origin: string; displayName: string };
+  total: Money;
+  reason: string;
+  signedAt: string;
+}
+
+/**
+ * Orders the vendor never answered: their money counts against the budgets until the person says
+ * what happened. Every word is the app's own, filled in from structured fields; voiding asks first.
+ */
+function UnsettledOrders(props: { onSettled: () => void }) {
+  const [load, reload] = useApi<{ orders: UnsettledOrder[] }>('/api/orders?status=unsettled');
+  const [error, setError] = useState<unknown>(null);
+  const [note, setNote] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const settle = (o: UnsettledOrder, outcome: 'taken' | 'not_taken'): void => {
+    const name = o.vendor.displayName;
+    const money = formatMoney(o.total);
+    if (
+      outcome === 'not_taken' &&
+      !confirm(
+        `Are you sure ${name} did not take this order? Its ${money} will stop counting against your budgets at once. ` +
+          `Only confirm after checking with ${name} (for example, you were not charged).`,
+      )
+    )
+      return;
+    setBusy(o.orderId);
+    setError(null);
+    api<{ outcome: string }>('POST', `/api/orders/${encodeURIComponent(o.orderId)}/settle`, { outcome }).then(
+      () => {
+        setNote(
+          outcome === 'taken'
+            ? `Noted: ${name} took the order; its ${money} stays counted against your budgets.`
+            : `Noted: ${name} did not take the order; its ${money} no longer counts against your budgets.`,
+        );
+        setBusy(null);
+        reload();
+        props.onSettled();
+      },
+      (e: unknown) => {
+        setBusy(null);
+        setError(e);
+        reload();
+      },
+    );
+  };
+  // Nothing waiting (or a build without the route): nothing to show but the last answer.
+  if (load.state === 'unavailable' || (load.state === 'ok' && load.data.orders.length === 0)) {
+    return note === null && error === null ? null : (
+      <section aria-label="Orders with an unknown outcome">
+        {note !== null && (
+          <p role="status" class="ok">
+            {note}
+          </p>
+        )}
+        {error !== null && <ErrorNote error={error} />}
+      </section>
+    );
+  }
+  return (
+    <section aria-labelledby="unsettled-h">
+      <h2 id="unsettled-h">Orders with an unknown outcome</h2>
+      <Loaded load={load} what="Orders with an unknown outcome">
+        {(data) => (
+          <div class="stack">
+            {data.orders.map((o) => (
+              <article key={o.orderId} class="card approval" aria-label={`Order at ${o.vendor.displayName} with an unknown outcome`}>
+                <p>
+                  <strong>
+                    We do not know whether {o.vendor.displayName} took this order; its {formatMoney(o.total)} counts
+                    against your budget until you tell us.
+                  </strong>
+                </p>
+                <p class="small muted">
+                  Task: {o.taskSummary || o.taskId} · signed {o.signedAt.slice(0, 16).replace('T', ' ')} UTC · order{' '}
+                  <Hash value={o.orderId} />
+                </p>
+                <div class="actions">
+                  <button
+                    type="button"
+                    disabled={busy !== null}
+                    onClick={() => settle(o, 'taken')}
+                    aria-label={`${o.vendor.displayName} took order ${o.orderId} (you were charged)`}
+                  >
+                    Taken: I was charged
+                  </button>
+                  <button
+                    type="button"
+                    class="danger"
+                    disabled={busy !== null}
+                    onClick={() => settle(o, 'not_taken')}
+                    aria-label={`${o.vendor.displayName} did not take order ${o.orderId}`}
+                  >
+                    Not taken…
+                  </button>
+                </div>
+              </article>
+            ))}
+          </div>
+        )}
+      </Loaded>
+      {note !== null && (
+        <p role="status" class="ok">
+          {note}
+        </p>
+      )}
+      {error !== null && <ErrorNote error={error} />}
+    </section>
+  );
+}
+
 /** Daily spending as bars, with each budget's use as a bar against its limit. */
 function Spending() {
   const [load] = useApi<{
@@ -371,6 +487,8 @@ export function VendorsPage(props: { params: URLSearchParams }) {
   const [load, reload] = useApi<{ vendors: VendorRow[] }>('/api/vendors');
   const [selected, setSelected] = useState<string | null>(props.params.get('origin'));
   const [error, setError] = useState<unknown>(null);
+  // Settling an order changes what is spent: the spending section is drawn afresh.
+  const [spendingVersion, setSpendingVersion] = useState(0);
   const revoke = (v: VendorRow): void => {
     const reason = prompt(
       `Revoke ${v.displayName} (${v.origin})? It takes effect at once. Reason (optional):`,
@@ -462,7 +580,8 @@ export function VendorsPage(props: { params: URLSearchParams }) {
       </section>
       {selected && <VendorProvenance origin={selected} />}
       <AgentProvenance />
-      <Spending />
+      <UnsettledOrders onSettled={() => setSpendingVersion((n) => n + 1)} />
+      <Spending key={spendingVersion} />
       <Enrol onDone={reload} />
     </>
   );
