@@ -56,6 +56,15 @@ describe('#26 sponsored content posing as neutral (unflagged-sponsored)', () => 
     expect(cheapest.vendor.origin).toBe(b.hostile);
     const rec = await b.api<{ best?: OfferView }>('POST', `/api/tasks/${taskId}/recommend`, { offerId: offer.offerId });
     expect(rec.json.best!.vendor.origin).not.toBe(b.hostile);
+    // The block list is the person's: once they revoke the vendor it is never asked again, and logged.
+    const revoked = await b.api<{ status: string }>('POST', '/api/vendors/revoke', { origin: b.hostile, reason: 'paid placements posing as neutral' });
+    expect(revoked.json.status).toBe('revoked');
+    expect(b.allEvents(['vendor.revoked']).filter((e) => e.vendor === b.hostile)).toHaveLength(1);
+    const before = b.agent().received.filter((m) => m.steward === 'rfq').length;
+    const next = await b.quote();
+    expect(hostileOffer(b, next.offers)).toBeUndefined();
+    expect(b.agent().received.filter((m) => m.steward === 'rfq')).toHaveLength(before);
+    expectBenignUnaffected(b, next.taskId, next.offers, []);
   });
 });
 
