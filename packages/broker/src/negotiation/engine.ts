@@ -53,6 +53,9 @@ import type {
   VendorTransport,
 } from './ports.ts';
 
+/** Vendor prose an offer may carry before its share of the payload is checked (THREATS #4). */
+const MAX_FREE_TEXT_CHARS = 1000;
+
 /** Everything the engine works with. I/O sits behind the ports; identity and policy are used directly. */
 export interface BrokerEngineOptions {
   store: Store;
@@ -1334,6 +1337,19 @@ export class BrokerEngine {
       throw new BrokerError('ERR_OFFER_INVALID', `offer from ${vendor.displayName} ${problems.join('; ')}`, {
         details: { vendor: vendor.origin, offerId: offer.offerId },
       });
+    // THREATS #4: the deal is in the structured fields. An offer that is mostly the vendor's prose
+    // (over 1,000 characters of names, labels and note, and over a third of the signed payload; the
+    // demo grocers' offers are under a tenth) is refused.
+    const freeChars = offer.items.reduce((n, i) => n + i.name.length, 0) + offer.fees.reduce((n, f) => n + f.label.length, 0) + (offer.note?.length ?? 0);
+    if (freeChars > MAX_FREE_TEXT_CHARS) {
+      const payloadChars = JSON.stringify(offer).length;
+      if (freeChars * 3 > payloadChars)
+        throw new BrokerError(
+          'ERR_OFFER_INVALID',
+          `offer from ${vendor.displayName} is mostly free text (${freeChars} of ${payloadChars} characters); the deal must be in its structured fields`,
+          { details: { vendor: vendor.origin, offerId: offer.offerId, freeChars, payloadChars } },
+        );
+    }
     // Screen every vendor string (names, fee labels, note).
     const flags: Flag[] = [];
     const screen = (text: string, field: string) => {

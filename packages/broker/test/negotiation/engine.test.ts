@@ -390,6 +390,20 @@ describe('refusals at the vendor boundary', () => {
     expect((await world.engine.placeOrder(other, elsewhere!.offerId)).status).toBe('needs_approval');
   });
 
+  it('takes a large basket with ordinary names, and refuses an offer that is mostly prose (THREATS #4)', async () => {
+    const lines = Array.from({ length: 30 }, (_, i) => [`SKU-${i}`, `Organic seasonal vegetables, mixed box number ${i}`.padEnd(50, '.'), 1, 299] as [string, string, number, number]);
+    const big = makeVendor('https://big.test', 'Big Basket', { lines });
+    const wordy = makeVendor('https://wordy.test', 'Wordy', { lines: [['MILK-1L', `Organic milk 1 L${' and a story about it'.repeat(9)}`.slice(0, 200), 1, 489]], onRfq: () => ({ note: 'x'.repeat(500) }) });
+    wordy.lines.push(['EGGS-12', `Eggs${' and a story about them'.repeat(9)}`.slice(0, 200), 1, 659], ['BREAD', `Bread${' and a story about it'.repeat(9)}`.slice(0, 200), 1, 525]);
+    world = makeWorld([big, wordy]);
+    const { taskId } = world.engine.createTask({ ...groceryTask, budget: usd(100_000) });
+    const offers = await world.engine.requestQuotes(taskId);
+    expect(offers.map((o) => o.vendor.displayName)).toEqual(['Big Basket']);
+    const refused = world.audit.filter((e) => e.type === 'message.rejected');
+    expect(refused.map((e) => [e.vendor, e.data?.code])).toEqual([['https://wordy.test', 'ERR_OFFER_INVALID']]);
+    expect(refused[0]!.summary).toMatch(/mostly free text/);
+  });
+
   it('refuses to order from a vendor revoked after quoting', async () => {
     const coop = makeVendor('https://coop.test', 'Green Valley Co-op');
     world = makeWorld([coop]);
