@@ -195,7 +195,9 @@ export class Steward {
             const pick = offers.find((o) => o.offerHash === pickOfferHash);
             return this.#detect(vendors, offers.map((o) => o.offer), pick?.offer.offerId, asOf).filter((f) => f.kind === 'steering_suspected');
           },
-          impersonation: ({ vendors, asOf }) => this.#detect(vendors, [], undefined, asOf).filter((f) => f.kind === 'confusable_name'),
+          // Only a likely disguise keeps a vendor out before contact; a name that merely mixes scripts
+          // is flagged on its offer and judged by the policy at order time.
+          impersonation: ({ vendors, asOf }) => this.#detect(vendors, [], undefined, asOf).filter((f) => f.kind === 'confusable_name' && f.severity === 'critical'),
           isAffiliated: (vendor, asOf) => this.#detect([vendor], [], undefined, asOf).some((f) => f.kind === 'affiliated_counterparty' || f.kind === 'undisclosed_affiliation'),
         },
         disclosure: {

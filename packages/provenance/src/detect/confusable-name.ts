@@ -51,7 +51,12 @@ export function detectConfusableName(ctx: DetectionContext): Flag[] {
   for (const [origin, date] of vendorDates(ctx)) {
     const view = ctx.view(origin, date);
     const vendor = view.vendor;
-    const related = new Set<string>(view.reach.keys());
+    // Who the vendor is counts only on someone else's word (a registry credential, its own domain):
+    // a LEI or Wikidata id its card declares about itself never makes it the brand it names
+    // (review finding: a card claiming Amazon's LEI would have exempted an "Amazon" look-alike).
+    const selfClaimed = view.matches.length > 0 && view.matches.every((m) => m.basis === 'lei' || m.basis === 'wikidata');
+    const roots = selfClaimed ? [] : view.roots;
+    const related = new Set<string>(selfClaimed ? [] : view.reach.keys());
     const candidates: { text: string; where: string }[] = [
       { text: vendor.displayName, where: 'display name' },
     ];
@@ -63,12 +68,14 @@ export function detectConfusableName(ctx: DetectionContext): Flag[] {
       if (key.length < MIN_KEY) continue;
       for (const id of index.get(key) ?? []) {
         // A vendor's own group legitimately carries its names: Whole Foods may say "Amazon".
-        if (related.has(id) || isOwnedBy(ctx, id, view.roots, date)) continue;
+        if (related.has(id) || isOwnedBy(ctx, id, roots, date)) continue;
         const e = ctx.graph.entity(id)!;
         const same = [e.name, ...(e.aliases ?? []), ...(e.domains ?? []).map(domainLabel)].some(
           (n) => plainKey(n) === plainKey(c.text),
         );
-        disguised ||= !same;
+        const claims = selfClaimed && view.roots.includes(id);
+        disguised ||= !same || claims;
+        if (claims) hits.push(`its card claims to be ${e.name} (\`${id}\`) by LEI or Wikidata id, but no registry credential or domain confirms it`);
         hits.push(
           `${c.where} \`${c.text}\` looks like ${e.name} (\`${id}\`)${same ? '' : ' through look-alike characters'}, but this vendor is not ${e.name}`,
         );
@@ -77,10 +84,14 @@ export function detectConfusableName(ctx: DetectionContext): Flag[] {
         for (const other of peers.get(key) ?? []) {
           if (other === origin) continue;
           const ov = ctx.vendor(other);
-          if (view.roots.some((r) => ctx.view(other, date).roots.includes(r))) continue;
+          if (roots.some((r) => ctx.view(other, date).roots.includes(r))) continue;
           // The look-alike is the other vendor when only its name mixes scripts: it is flagged on
           // its own turn; the vendor it imitates is not (THREATS #23, no false alarm on the original).
           if (scriptsOf(vendor.displayName).length === 0 && scriptsOf(ov.displayName).length > 0) continue;
+          // Between two enrolled vendors, the one a registry vouches for is the original: a copycat
+          // enrolled beside it is flagged, the original is not (review finding: a copycat must not
+          // get the vendor it imitates refused).
+          if (vendor.credential && !ov.credential) continue;
           const same = plainKey(ov.displayName) === plainKey(c.text);
           disguised ||= !same;
           hits.push(`display name \`${c.text}\` looks like the vendor ${ov.displayName} at ${other}`);

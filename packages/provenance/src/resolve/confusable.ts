@@ -67,6 +67,11 @@ const SCRIPT_RE = SCRIPTS.map((s) => [s, new RegExp(`\\p{Script_Extensions=${s}}
 const COMMON_RE = /^[\p{Script=Common}\p{Script=Inherited}]$/u;
 // Japanese, Chinese and Korean writing mix these legitimately (UTS #39 augmented script sets).
 const CJK = new Set(['Han', 'Hiragana', 'Katakana', 'Hangul']);
+const HIGHLY_RESTRICTIVE = [
+  new Set(['Latin', 'Han', 'Hiragana', 'Katakana']),
+  new Set(['Latin', 'Han', 'Bopomofo']),
+  new Set(['Latin', 'Han', 'Hangul']),
+];
 
 /**
  * The scripts of a string when it mixes scripts a single name should not (e.g. Latin and
@@ -88,5 +93,8 @@ export function mixedScripts(input: string): string[] {
     resolved = resolved === undefined ? widened : new Set([...resolved].filter((s) => widened.has(s)));
   }
   if (resolved === undefined || resolved.size > 0) return [];
+  // UTS #39 "highly restrictive": Latin with Han and kana (Japanese), with Han and Bopomofo
+  // (Chinese) or with Han and Hangul (Korean) is how names are written there, not a disguise.
+  if (seen.has('Latin') && HIGHLY_RESTRICTIVE.some((allowed) => [...seen].every((s) => allowed.has(s)))) return [];
   return [...seen].sort();
 }

@@ -50,4 +50,10 @@ describe('mixedScripts', () => {
     expect(mixedScripts('東京ストア')).toEqual([]);
     expect(mixedScripts('Café')).toEqual([]);
   });
+
+  it('allows Latin with Han and kana, or Han and Hangul (UTS #39 highly restrictive), never with Cyrillic or Greek (review finding)', () => {
+    for (const name of ['東京 Sushi Bar', 'ABCマート', 'Seoul 김밥', 'ソニー Store 東京']) expect(mixedScripts(name), name).toEqual([]);
+    expect(mixedScripts('Москва Shop')).toEqual(['Cyrillic', 'Latin']);
+    expect(mixedScripts('東京 Shоp')).not.toEqual([]); // a Cyrillic о among Latin and Han
+  });
 });
