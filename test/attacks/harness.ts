@@ -23,7 +23,7 @@ export interface OfferView {
   vendorOfferId: string;
   offerHash: string;
   termsHash: string;
-  sameParty?: { hiddenOffers: number; vendors: string[]; offerIds: string[] };
+  sameParty?: { vendors: string[]; offerIds: string[] };
   vendor: { origin: string; displayName: string; verified: boolean };
   items: Array<{ sku: string; name: string; quantity: number; lineTotal: { amountMinor: number; currency: string } }>;
   fees: { amountMinor: number; currency: string };

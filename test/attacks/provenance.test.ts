@@ -9,14 +9,13 @@ import { BENIGN_GROCERS, expectBenignUnaffected, hostileOffer, hostileRefusals, 
 
 describe('#25 undisclosed affiliation (undisclosed-affiliation)', () => {
   const bed = useAttackBed('undisclosed-affiliation', { withoutPhone: true });
-  it('flags the "independent" service the registry says MegaMart owns, counts the two as one party, and the policy refuses its order', async () => {
+  it('flags the "independent" service the registry says MegaMart owns, marks the two as one party, and the policy refuses its order', async () => {
     const b = bed();
     const { taskId, offers } = await b.quote();
-    // One owner (THREATS #27): MegaMart and its undisclosed affiliate are counted once, through the
-    // better of their two offers; the other is named in `sameParty`.
+    // One owner (THREATS #27): MegaMart and its undisclosed affiliate are marked as one party; both stay listed.
     const party = offers.filter((o) => ['Bargain Hub Compare', 'MegaMart'].includes(o.vendor.displayName));
-    expect(party).toHaveLength(1);
-    expect(new Set([party[0]!.vendor.displayName, ...(party[0]!.sameParty?.vendors ?? [])])).toEqual(new Set(['Bargain Hub Compare', 'MegaMart']));
+    expect(party).toHaveLength(2);
+    for (const o of party) expect(o.sameParty?.vendors).toEqual([o.vendor.displayName === 'MegaMart' ? 'Bargain Hub Compare' : 'MegaMart']);
     const flagsOf = (origin: string) => b.events(taskId, ['flag']).filter((e) => e.vendor === origin).flatMap((e) => e.flags ?? []);
     expect(flagsOf(b.hostile)).toContain('undisclosed_affiliation');
     const summary = b.events(taskId, ['flag']).find((e) => e.vendor === b.hostile && e.flags?.includes('undisclosed_affiliation'))!.summary;
@@ -25,8 +24,7 @@ describe('#25 undisclosed affiliation (undisclosed-affiliation)', () => {
     const megamart = b.broker.steward.vendors.list().find((v) => v.displayName === 'MegaMart')!.origin;
     expect(flagsOf(megamart)).not.toContain('undisclosed_affiliation');
     expect(offers.find((x) => x.vendor.displayName === 'Green Valley Co-op')!.flags.map((f) => f.kind)).not.toContain('undisclosed_affiliation');
-    const hostileId = party[0]!.vendor.origin === b.hostile ? party[0]!.offerId : party[0]!.sameParty!.offerIds[0]!;
-    const order = (await b.api<OrderAnswer>('POST', `/api/tasks/${taskId}/order`, { offerId: hostileId })).json;
+    const order = (await b.api<OrderAnswer>('POST', `/api/tasks/${taskId}/order`, { offerId: hostileOffer(b, offers)!.offerId })).json;
     expect(order.status).toBe('denied');
     const decision = b.events(taskId, ['decision']).at(-1)!;
     expect(decision.decision).toBe('deny');
@@ -70,27 +68,25 @@ describe('#26 sponsored content posing as neutral (unflagged-sponsored)', () => 
 
 describe('#27 sybil vendors (sybil)', () => {
   const bed = useAttackBed('sybil', { withoutPhone: true });
-  it('counts the one-owner cluster as one competitor: its best offer is shown for all three, each flagged, and ordering any of them asks first', async () => {
+  it('marks the one-owner cluster as one party on every offer (none hidden), flags each, and ordering any of them asks first', async () => {
     const b = bed();
     const { taskId, offers } = await b.quote();
     const names = ['Bargain Hub', 'Budget Barn', 'Deal Depot'];
-    const shown = offers.filter((o) => names.includes(o.vendor.displayName));
-    // Deduplicated before comparison: one offer stands for the party, naming the others.
-    expect(shown).toHaveLength(1);
-    const party = shown[0]!;
-    expect(party.sameParty?.hiddenOffers).toBe(2);
-    expect(new Set([party.vendor.displayName, ...party.sameParty!.vendors])).toEqual(new Set(names));
-    expect(party.flags.find((f) => f.kind === 'sybil_competition')?.summary).toMatch(/3 vendors presented as rivals are one party/);
-    // Every member is still flagged in the log (regression #27).
+    const cluster = offers.filter((o) => names.includes(o.vendor.displayName));
+    expect(cluster).toHaveLength(3);
+    for (const o of cluster) {
+      expect(o.flags.find((f) => f.kind === 'sybil_competition')?.summary, o.vendor.displayName).toMatch(/3 vendors presented as rivals are one party/);
+      // One competitor, not three rivals: each names the other two and their offers.
+      expect(new Set([o.vendor.displayName, ...(o.sameParty?.vendors ?? [])])).toEqual(new Set(names));
+      expect(new Set([o.offerId, ...(o.sameParty?.offerIds ?? [])])).toEqual(new Set(cluster.map((c) => c.offerId)));
+    }
     const flagged = new Set(b.events(taskId, ['flag']).filter((e) => e.flags?.includes('sybil_competition')).map((e) => e.vendor));
-    expect(flagged.size).toBe(3);
-    expect(flagged.has(party.vendor.origin)).toBe(true);
+    expect(flagged).toEqual(new Set(cluster.map((o) => o.vendor.origin)));
     expectBenignUnaffected(b, taskId, offers, ['sybil_competition']);
     for (const o of offers.filter((x) => !names.includes(x.vendor.displayName))) expect(o.sameParty).toBeUndefined();
-    // The hidden offers are not gone: ordered by id, each asks first too.
-    for (const offerId of [party.offerId, ...party.sameParty!.offerIds]) {
-      const answer = (await b.api<OrderAnswer>('POST', `/api/tasks/${taskId}/order`, { offerId })).json;
-      expect(answer.status, offerId).toBe('needs_approval');
+    for (const o of cluster) {
+      const answer = (await b.api<OrderAnswer>('POST', `/api/tasks/${taskId}/order`, { offerId: o.offerId })).json;
+      expect(answer.status, o.vendor.displayName).toBe('needs_approval');
     }
     const asked = b.events(taskId, ['approval.requested']);
     expect(asked).toHaveLength(3);

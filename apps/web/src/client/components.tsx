@@ -261,8 +261,8 @@ export function OfferCard(props: { offer: OfferView; onCounter?: (offer: OfferVi
       )}
       {o.sameParty && (
         <p class="warn">
-          One owner: this is the best of {o.sameParty.hiddenOffers + 1} offers from {o.vendor.displayName} and{' '}
-          {o.sameParty.vendors.join(', ')}, counted as one competitor.
+          One owner: {o.vendor.displayName} and {o.sameParty.vendors.join(', ')} are one party. Count their offers as one
+          competitor, not rivals.
         </p>
       )}
       <Flags flags={o.flags} origin={o.vendor.origin} />

@@ -128,10 +128,10 @@ export interface OfferView {
   constraintGaps: string[];
   flags: Array<{ kind: Flag['kind']; severity: Flag['severity']; summary: string }>;
   /**
-   * THREATS #27: this is the best offer of vendors that are one party; the party's other offers are
-   * not shown as rivals (they can still be ordered by id).
+   * THREATS #27: the other vendors (and their offers here) that are one party with this one: one
+   * competitor, not rivals.
    */
-  sameParty?: { hiddenOffers: number; vendors: string[]; offerIds: string[] };
+  sameParty?: { vendors: string[]; offerIds: string[] };
   /** Screened, link-free vendor text, clearly not an instruction; empty when hidden. */
   untrustedVendorText: string;
 }
@@ -320,7 +320,7 @@ export class BrokerEngine {
           data: { rules: decision.determiningRules, ...(flags.length > 0 ? { evidence: flags.flatMap((f) => [f.summary, ...(f.notes ?? [])]).slice(0, 20) } : {}) },
         });
         if (flags.length > 0)
-          this.#progress({ taskId, stage: 'refused', message: `Not asking ${vendor.displayName}: ${flags[0]!.summary}`, data: { code: 'ERR_VENDOR_IMPERSONATION', vendor: vendor.origin } });
+          this.#progress({ taskId, stage: 'refused', message: `Not asking ${vendor.displayName}: ${flags[0]!.summary}`, data: { vendor: vendor.origin } });
         continue;
       }
       out.push({ vendor, decision });
@@ -342,14 +342,13 @@ export class BrokerEngine {
    */
   async requestQuotes(taskId: string): Promise<OfferView[]> {
     const { spec } = this.task(taskId);
-    const vendors = this.findVendors(taskId).map((v) => v.vendor);
-    this.#setTaskStatus(taskId, 'quoting');
-    this.#o.store.transaction(() =>
-      this.#stmt('UPDATE broker_tasks SET vendors_contacted = vendors_contacted + ? WHERE task_id = ?').run(
-        vendors.length,
-        taskId,
-      ),
-    );
+    // One commit for choosing the vendors (their decisions and the call count) and marking the task.
+    const vendors = this.#o.store.transaction(() => {
+      const found = this.findVendors(taskId).map((v) => v.vendor);
+      this.#setTaskStatus(taskId, 'quoting');
+      this.#stmt('UPDATE broker_tasks SET vendors_contacted = vendors_contacted + ? WHERE task_id = ?').run(found.length, taskId);
+      return found;
+    });
     const currency = spec.budget?.currency ?? 'USD';
     const rfq: Rfq = {
       type: 'rfq',
@@ -461,16 +460,16 @@ export class BrokerEngine {
     const rows = this.#stmt("SELECT * FROM broker_offers WHERE task_id = ? AND status = 'open'").all(
       taskId,
     ) as OfferRow[];
-    return shuffled(this.#onePerParty(rows.map((r) => this.#received(r)), spec));
+    return shuffled(this.#markParties(rows.map((r) => this.#received(r)), spec));
   }
 
   /**
    * THREATS #27: vendors flagged as one party (`sybil_competition`, with the flag's `related`
-   * origins) count as one competitor. Only the party's best offer, by the broker's own comparison,
-   * is shown; it says how many of the party's offers it stands for and from whom, so the same
-   * owner's shops cannot crowd the comparison or anchor its prices. The others stay orderable by id.
+   * origins) are one competitor. Every offer stays listed (hiding some would let a vendor that gets
+   * itself clustered with a rival hide the rival's offer), and each names the party's other vendors
+   * and offers in `sameParty`, so neither the agent nor the person counts them as rivals.
    */
-  #onePerParty(received: readonly ReceivedOffer[], spec: TaskSpec): OfferView[] {
+  #markParties(received: readonly ReceivedOffer[], spec: TaskSpec): OfferView[] {
     const parent = new Map<string, string>();
     const find = (x: string): string => {
       let r = x;
@@ -490,18 +489,16 @@ export class BrokerEngine {
       const key = find(r.offer.vendor);
       parties.set(key, [...(parties.get(key) ?? []), r]);
     }
-    const compare = compareOffers(spec);
-    const out: OfferView[] = [];
-    for (const members of parties.values()) {
-      const [best, ...rest] = [...members].sort(compare);
-      const view = this.#view(best!, spec);
-      if (rest.length > 0) {
-        const names = [...new Set(rest.map((r) => this.#o.vendors.get(r.offer.vendor)?.displayName ?? r.offer.vendor))];
-        view.sameParty = { hiddenOffers: rest.length, vendors: names, offerIds: rest.map((r) => handleOf(r.offerHash)) };
-      }
-      out.push(view);
-    }
-    return out;
+    return received.map((r) => {
+      const view = this.#view(r, spec);
+      const others = (parties.get(find(r.offer.vendor)) ?? []).filter((o) => o.offer.vendor !== r.offer.vendor);
+      if (others.length > 0)
+        view.sameParty = {
+          vendors: [...new Set(others.map((o) => this.#o.vendors.get(o.offer.vendor)?.displayName ?? o.offer.vendor))],
+          offerIds: others.map((o) => handleOf(o.offerHash)),
+        };
+      return view;
+    });
   }
 
   // ---------- counter-offers ----------
@@ -1608,12 +1605,16 @@ export class BrokerEngine {
       });
       return reason;
     }
-    this.#stmt('INSERT OR IGNORE INTO broker_terms (terms_hash, vendor, text, fetched_at) VALUES (?, ?, ?, ?)').run(
-      termsHash,
-      vendor.origin,
-      bytes.toString('utf8'),
-      this.#iso(),
-    );
+    let text: string;
+    try {
+      // Kept as text the person can read; bytes that are not UTF-8 would not hash back to the offer's.
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      const reason = `the terms ${vendor.displayName} serves are not UTF-8 text, so they cannot be kept with your order`;
+      this.#audit({ type: 'message.rejected', taskId, actor: `vendor:${vendor.origin}`, vendor: vendor.origin, summary: `${vendor.displayName}: ${reason}`, data: { code: 'ERR_TERMS_UNAVAILABLE', termsHash } });
+      return reason;
+    }
+    this.#stmt('INSERT OR IGNORE INTO broker_terms (terms_hash, vendor, text, fetched_at) VALUES (?, ?, ?, ?)').run(termsHash, vendor.origin, text, this.#iso());
     return undefined;
   }
 

@@ -307,6 +307,28 @@ describe('refusals at the vendor boundary', () => {
     expect(() => w.engine.terms('A'.repeat(43))).toThrow(expect.objectContaining({ code: 'ERR_TERMS_NOT_FOUND' }));
   });
 
+  it('refuses terms that are not UTF-8 even when their hash matches: they could not be kept as readable text (review finding)', async () => {
+    const bytes = Buffer.from([0x52, 0x65, 0x74, 0xff, 0xfe, 0x75, 0x72, 0x6e]);
+    const coop = makeVendor('https://coop.test', 'Green Valley Co-op', { lines: [['MILK-1L', 'Organic milk 1 L', 1, 489]] });
+    const w: World = makeWorld([coop], {
+      transport: {
+        exchange: async (vendor, message, signal) => {
+          const reply = await w.vendorTransport.exchange(vendor, message, signal);
+          return reply;
+        },
+        fetchTerms: () => Promise.resolve(bytes),
+      },
+    });
+    world = w;
+    const { taskId } = w.engine.createTask({ ...groceryTask, items: [{ description: 'milk', quantity: 1 }] });
+    const [offer] = await w.engine.requestQuotes(taskId);
+    // Make the offer name exactly these bytes' hash: the check that remains is the decoding.
+    w.store.db.prepare("UPDATE broker_offers SET payload_json = json_set(payload_json, '$.termsHash', ?) WHERE offer_hash = ?").run(createHash('sha256').update(bytes).digest('base64url'), offer!.offerHash);
+    const outcome = await w.engine.placeOrder(taskId, offer!.offerId);
+    expect(outcome.status).toBe('denied');
+    expect(outcome.reasons[0]).toMatch(/not UTF-8/);
+  });
+
   it('refuses an order when the vendor serves other terms than its offer signed, or none: nothing reserved, nothing sent (THREATS #36)', async () => {
     for (const [served, code] of [['Returns within 14 days. Restocking fee 40%.', 'ERR_TERMS_MISMATCH'], [undefined, 'ERR_TERMS_UNAVAILABLE']] as const) {
       const sent: string[] = [];

@@ -60,8 +60,8 @@ export interface OfferView {
   round: number;
   constraintGaps: string[];
   flags: OfferFlag[];
-  /** The best offer of vendors that are one party; the others are counted once, through this one. */
-  sameParty?: { hiddenOffers: number; vendors: string[]; offerIds: string[] };
+  /** The other vendors that are one party with this one: one competitor, not rivals. */
+  sameParty?: { vendors: string[]; offerIds: string[] };
   untrustedVendorText?: string | Record<string, string> | null;
 }
 
