@@ -1021,7 +1021,7 @@ export class BrokerEngine {
         },
         { durable: true },
       );
-      if (approval.taskId) this.#setTaskStatus(approval.taskId, 'denied', 'declined by you');
+      if (approval.taskId) this.#setTaskDenied(approval.taskId, 'declined by you');
       return { status: 'denied', reasons: ['you declined this order'] };
     }
     this.#audit(
@@ -1052,7 +1052,7 @@ export class BrokerEngine {
         },
         { durable: true },
       );
-      if (a.taskId) this.#setTaskStatus(a.taskId, 'denied', 'approval expired');
+      if (a.taskId) this.#setTaskDenied(a.taskId, 'approval expired');
     }
     return expired;
   }
@@ -1567,7 +1567,7 @@ export class BrokerEngine {
       },
       { durable: true },
     );
-    this.#setTaskStatus(taskId, 'denied', reason);
+    this.#setTaskDenied(taskId, reason);
     return { status: 'denied', reasons: [reason], remedies: ["raise the task's budget, or counter-offer for a lower all-in total"] };
   }
 
@@ -1633,7 +1633,7 @@ export class BrokerEngine {
     reasons: string[],
     decision?: Decision,
   ): OrderOutcome {
-    this.#setTaskStatus(taskId, 'denied', reasons[0]);
+    this.#setTaskDenied(taskId, reasons[0]);
     if (!decision) {
       this.#audit(
         {
@@ -1802,6 +1802,20 @@ export class BrokerEngine {
     const row = this.#stmt('SELECT * FROM broker_tasks WHERE task_id = ?').get(taskId) as TaskRow | undefined;
     if (!row) throw new BrokerError('ERR_TASK_NOT_FOUND', `no task \`${taskId}\``, { details: { taskId } });
     return row;
+  }
+
+  /**
+   * A refused order denies the task only while nothing else in it stands: an order placed (signed or
+   * accepted) or an approval still waiting keeps the task's status, and the refusal stays in its
+   * outcome and the audit log (review finding: one refusal used to hide a placed order or a waiting
+   * approval behind `denied`).
+   */
+  #setTaskDenied(taskId: string, reason?: string): void {
+    const standing = this.#stmt(
+      `SELECT EXISTS (SELECT 1 FROM broker_orders WHERE task_id = ? AND status IN ('signed', 'accepted'))
+           OR EXISTS (SELECT 1 FROM broker_approvals WHERE task_id = ? AND status = 'pending' AND expires_at > ?) AS standing`,
+    ).get(taskId, taskId, Math.floor(this.#clock.now() / 1000)) as { standing: number };
+    if (standing.standing === 0) this.#setTaskStatus(taskId, 'denied', reason);
   }
 
   #setTaskStatus(taskId: string, status: string, reason?: string): void {

@@ -367,6 +367,7 @@ describe('refusals at the vendor boundary', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['ordered', 'ordered', 'ordered', 'denied']);
     expect(outcomes[3]!.reasons[0]).toMatch(/with \$65\.64 already ordered for this task/);
     expect(outcomes[3]!.reasons[0]).not.toMatch(/80/);
+    expect(world.engine.task(taskId).status).toBe('ordered');
     expect(world.audit.filter((e) => e.type === 'decision' && e.decision === 'deny').at(-1)!.data?.rules).toEqual(['task.budget']);
     expect(spentUsd(world)).toBe(3 * 2188);
   });
@@ -400,6 +401,8 @@ describe('refusals at the vendor boundary', () => {
     for (const o of offers) outcomes.push(await world.engine.placeOrder(taskId, o.offerId));
     expect(outcomes.map((o) => o.status)).toEqual(['needs_approval', 'needs_approval', 'needs_approval', 'denied']);
     expect(outcomes[3]!.reasons[0]).toMatch(/3 approvals already wait for you in this task/);
+    // The refusal does not hide the waiting approvals behind a `denied` task (review finding).
+    expect(world.engine.task(taskId).status).toBe('awaiting_approval');
     expect(world.engine.approvals.pending()).toHaveLength(3);
     // Asking again for an order already waiting reuses its approval, never counts twice.
     expect((await world.engine.placeOrder(taskId, offers[0]!.offerId)).status).toBe('needs_approval');
