@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { startBroker, type RunningBroker } from '@steward/broker-server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { unknownOrder as leaveUnknownOrder } from '../../../test/support/unknown-order.ts';
 import { runCli, type CliContext } from '../src/index.ts';
 
 const quiet = new Writable({ write: (_c, _e, cb) => cb() });
@@ -19,33 +20,7 @@ let ctx: CliContext;
 let stdout: string[];
 let stderr: string[];
 
-/** An order in the state the engine leaves one whose vendor never answered. */
-function unknownOrder(description: string, amountMinor: number): { orderId: string; reservationId: string } {
-  const steward = broker.steward;
-  const { taskId } = steward.engine.createTask({ category: 'groceries', summary: `some ${description}`, items: [{ description, quantity: 1 }], constraints: {} });
-  const now = new Date(steward.clock.now()).toISOString();
-  const hash = `hash-${description}`.padEnd(43, 'x');
-  steward.store.db
-    .prepare("INSERT INTO broker_offers (task_id, offer_id, vendor, round, jws, offer_hash, handle, payload_json, screened_json, flags_json, received_at, expires_at, status) VALUES (?, ?, ?, 0, 'x.y.z', ?, ?, '{}', '{}', '[]', ?, 0, 'ordered')")
-    .run(taskId, `offer-${description}`, VENDOR, hash, `of_${description}`, now);
-  const { reservation } = steward.ledger.decideAndReserve(steward.policies.active().policy, {
-    action: 'order',
-    category: 'groceries',
-    amount: { amountMinor, currency: 'USD' },
-    flags: [],
-    time: now,
-    vendor: { origin: VENDOR, verified: true, signedCard: true, enrolled: true, new: false },
-    counters: { ordersToday: 0, roundsSoFar: 0, vendorsContacted: 1, toolCalls: 1 },
-  });
-  const reason = `${VENDOR} did not answer the order: it may have been accepted`;
-  steward.ledger.commit(reservation!.reservationId, reason);
-  const orderId = `order_${description}`;
-  steward.store.db
-    .prepare("INSERT INTO broker_orders (order_id, task_id, offer_hash, vendor, jws, order_hash, reservation_id, status, status_reason, created_at, updated_at) VALUES (?, ?, ?, ?, 'x.y.z', 'h', ?, 'signed', ?, ?, ?)")
-    .run(orderId, taskId, hash, VENDOR, reservation!.reservationId, reason, now, now);
-  steward.store.db.prepare("UPDATE broker_tasks SET status = 'failed', status_reason = ? WHERE task_id = ?").run(reason, taskId);
-  return { orderId, reservationId: reservation!.reservationId };
-}
+const unknownOrder = (description: string, amountMinor: number) => leaveUnknownOrder(broker, VENDOR, description, amountMinor);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'steward-cli-orders-'));
