@@ -105,7 +105,8 @@ describe('spending API', () => {
   it('shows each budget with what its window holds and a daily series', async () => {
     const before = await t.call<{ budgets: { id: string; limit: { amountMinor: number }; spent: { amountMinor: number; currency: string }; window: string }[]; series: { day: string; amountMinor: number; currency: string }[] }>('GET', '/api/spending');
     expect(before.status).toBe(200);
-    expect(before.json.budgets.map((b) => b.id)).toEqual(['per-order', 'groceries-month', 'spending-month']);
+    expect(before.json.budgets.map((b) => b.id)).toEqual(['per-order', 'groceries-month', 'per-vendor-day', 'spending-month']);
+    const vendorDayBefore = before.json.budgets.find((b) => b.id === 'per-vendor-day')!.spent.amountMinor;
     const monthBefore = before.json.budgets.find((b) => b.id === 'groceries-month')!.spent.amountMinor;
 
     // A real reservation through the ledger, as an allowed order would make.
@@ -125,6 +126,9 @@ describe('spending API', () => {
     expect(b.get('groceries-month')!.spent).toEqual({ amountMinor: monthBefore + 4210, currency: 'USD' });
     expect(b.get('groceries-month')!.limit.amountMinor).toBe(60000);
     expect(b.get('per-order')!.spent.amountMinor).toBe(0);
+    // The budget for each vendor on its own shows the vendor closest to its limit.
+    expect(b.get('per-vendor-day')!.spent.amountMinor).toBe(Math.max(vendorDayBefore, 4210));
+    expect(b.get('per-vendor-day')).toMatchObject({ eachVendor: true, window: 'calendar day' });
     expect(b.get('groceries-month')!.window).toBe('calendar month');
     expect(after.json.series).toHaveLength(30);
     const today = after.json.series.at(-1)!;

@@ -35,9 +35,9 @@ describe('RecordingLedger', () => {
     const recorded = recordedDecisions(store);
     expect(recorded).toHaveLength(2);
     expect(recorded[0]!.request.amount).toEqual({ amountMinor: 4000, currency: 'USD' });
-    expect(recorded[0]!.spent).toEqual({ 'groceries-month': 0, 'spending-month': 0 });
-    // The second decision saw the first reservation in both monthly windows.
-    expect(recorded[1]!.spent).toEqual({ 'groceries-month': 4000, 'spending-month': 4000 });
+    expect(recorded[0]!.spent).toEqual({ 'groceries-month': 0, 'per-vendor-day': 0, 'spending-month': 0 });
+    // The second decision saw the first reservation in both monthly windows and in the vendor's day.
+    expect(recorded[1]!.spent).toEqual({ 'groceries-month': 4000, 'per-vendor-day': 4000, 'spending-month': 4000 });
     expect(recorded[1]!.decision.effect).toBe('allow');
     expect(recorded[1]!.decision.policyVersion).toBe(policy.version);
 

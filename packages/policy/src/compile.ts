@@ -446,7 +446,7 @@ function compileBudget(spec: PolicyBudget, index: number, tz: string): CompiledB
         budgetId: spec.id,
         currency: limit.currency,
         categories,
-        vendors,
+        vendors: spec.eachVendor ? [req.vendor.origin] : vendors,
         sinceMs,
         nowMs: ctx.ms,
       });
@@ -464,6 +464,7 @@ function budgetCheck(b: CompiledBudget): Check {
   const scope = [
     spec.category ? `for ${list(spec.category)!.join(', ')}` : '',
     spec.vendor ? `with ${list(spec.vendor)!.join(', ')}` : '',
+    spec.eachVendor ? 'with each vendor' : '',
   ]
     .filter(Boolean)
     .join(' ');

@@ -107,6 +107,23 @@ export class SpendLedger {
     return Math.floor(this.#clock.now() / 1000);
   }
 
+  /**
+   * The vendor with the most money committed or reserved (unexpired) in a window, for budgets that
+   * apply to each vendor on its own (`eachVendor`); undefined when nothing counts.
+   */
+  topVendor(query: Omit<SpendQuery, 'vendors'>): { vendor: string; amountMinor: number } | undefined {
+    const cats = query.categories ?? [];
+    const row = this.#store
+      .statement(
+        `SELECT vendor, SUM(amount_minor) AS total FROM policy_ledger
+         WHERE currency = ? AND at >= ? AND (state = 'committed' OR (state = 'reserved' AND expires_at > ?))` +
+          (cats.length ? ` AND category IN (${cats.map(() => '?').join(',')})` : '') +
+          ' AND vendor IS NOT NULL GROUP BY vendor ORDER BY total DESC, vendor LIMIT 1',
+      )
+      .get(query.currency, Math.floor(query.sinceMs / 1000), this.#nowS(), ...cats) as { vendor: string; total: number } | undefined;
+    return row && row.total > 0 ? { vendor: row.vendor, amountMinor: row.total } : undefined;
+  }
+
   /** Money committed, or reserved and unexpired, matching a budget's filters since its window start. */
   spent(query: SpendQuery): number {
     const cats = query.categories ?? [];

@@ -110,6 +110,11 @@ export const PolicyBudget = z.strictObject({
   window: z.enum(['calendar', 'rolling']).optional(),
   category: oneOrMany(Category).optional(),
   vendor: oneOrMany(Origin).optional(),
+  /**
+   * The limit applies to each vendor on its own: only spending with the order's vendor counts
+   * (THREATS #18: splitting across days or orders at one vendor). Not for `per: transaction`.
+   */
+  eachVendor: z.boolean().optional().describe('the limit applies to each vendor on its own: only spending with the order\'s vendor counts'),
   /** What happens when an order would go over: `deny` (default) or `ask`. */
   over: z.enum(['ask', 'deny']).optional(),
   reason: z.string().min(1).max(300).optional(),

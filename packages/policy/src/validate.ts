@@ -128,6 +128,8 @@ function checkReferences(d: PolicyDocument, at: (path: Path, message: string, hi
     budgets.add(b.id);
     if (b.per === 'transaction' && b.window !== undefined)
       at(['budgets', i, 'window'], 'a per-transaction budget has no window', 'remove `window`');
+    if (b.per === 'transaction' && b.eachVendor === true)
+      at(['budgets', i, 'eachVendor'], 'a per-transaction budget already applies to one order, so to one vendor', 'remove `eachVendor`, or use `per: day`, `week` or `month`');
   });
   d.dataSharing?.forEach((s, i) => {
     claim(s.id, ['dataSharing', i]);

@@ -162,6 +162,25 @@ describe('SpendLedger', () => {
     expect(ledger.ordersToday(scoped)).toBe(0);
   });
 
+  it('counts only the order vendor\'s own spending under an eachVendor budget (THREATS #18)', () => {
+    const each = loadPolicy(CAP_POLICY.replace('per: month', 'per: month\n    eachVendor: true'));
+    const ledger = new SpendLedger(store, { clock });
+    const at = (origin: string, amount: number): PolicyRequest => ({ ...order(amount), vendor: { ...order(0).vendor, origin } });
+    // $90 at A, then $90 at B: each vendor alone is under the $100 cap.
+    for (const r of [at('https://a.example', 9000), at('https://b.example', 9000)]) {
+      const { decision, reservation } = ledger.decideAndReserve(each, r);
+      expect(decision.effect).toBe('allow');
+      ledger.commit(reservation!.reservationId);
+    }
+    // A second order at A would take A to $110; at a new vendor C, $20 is fine.
+    const again = ledger.decideAndReserve(each, at('https://a.example', 2000)).decision;
+    expect(again.effect).toBe('deny');
+    expect(again.reasons.map((r) => r.message).join(' ')).toMatch(/with each vendor/);
+    expect(ledger.decideAndReserve(each, at('https://c.example', 2000)).decision.effect).toBe('allow');
+    // Refused on a per-transaction budget: one order is already one vendor.
+    expect(() => loadPolicy(CAP_POLICY.replace('per: month', 'per: transaction\n    eachVendor: true'))).toThrow(expect.objectContaining({ code: 'ERR_POLICY_INVALID' }));
+  });
+
   it('lets exactly one of two concurrent $90 orders under a $100 cap through, from two processes', async () => {
     const dbPath = join(dir, 'steward.db');
     const worker = fileURLToPath(new URL('./fixtures/ledger-worker.ts', import.meta.url));

@@ -77,7 +77,15 @@ export function spendingFeature(steward: Steward): FastifyPluginAsync {
         const budgets = policy.budgets.map((b, i) => {
           const limit = b.spec.limit;
           const window = windowOf(policy, i, nowMs);
-          const spent = window ? steward.ledger.spent(window) : 0;
+          let spent = window ? steward.ledger.spent(window) : 0;
+          // A budget for each vendor on its own shows the vendor closest to its limit.
+          let topVendor: string | undefined;
+          if (window && b.spec.eachVendor) {
+            const { vendors: _probe, ...anyVendor } = window;
+            const top = steward.ledger.topVendor(anyVendor);
+            spent = top?.amountMinor ?? 0;
+            topVendor = top?.vendor;
+          }
           return {
             id: b.spec.id,
             reason: b.spec.reason ?? '',
@@ -88,6 +96,7 @@ export function spendingFeature(steward: Steward): FastifyPluginAsync {
             ...(window ? { windowStart: new Date(window.sinceMs).toISOString() } : {}),
             ...(b.categories ? { categories: b.categories } : {}),
             ...(b.vendors ? { vendors: b.vendors } : {}),
+            ...(b.spec.eachVendor ? { eachVendor: true, ...(topVendor ? { topVendor } : {}) } : {}),
             over: b.spec.over ?? 'deny',
           };
         });

@@ -277,7 +277,7 @@ function UnsettledOrders(props: { onSettled: () => void }) {
 /** Daily spending as bars, with each budget's use as a bar against its limit. */
 function Spending() {
   const [load] = useApi<{
-    budgets: { id: string; reason: string; limit: Money; spent: Money; window: string }[];
+    budgets: { id: string; reason: string; limit: Money; spent: Money; window: string; eachVendor?: boolean; topVendor?: string }[];
     series: { day: string; amountMinor: number; currency: string }[];
   }>('/api/spending');
   return (
@@ -329,8 +329,9 @@ function Spending() {
                   return (
                     <li key={b.id}>
                       <div>
-                        <strong>{b.reason || b.id}</strong> ({b.window}): {formatMoney(b.spent)} of{' '}
-                        {formatMoney(b.limit)}
+                        <strong>{b.reason || b.id}</strong> ({b.window}
+                        {b.eachVendor ? ', each vendor on its own' : ''}): {formatMoney(b.spent)}
+                        {b.eachVendor && b.topVendor ? ` at ${b.topVendor}` : ''} of {formatMoney(b.limit)}
                       </div>
                       <svg
                         viewBox="0 0 200 10"
