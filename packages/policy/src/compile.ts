@@ -808,6 +808,10 @@ function limitChecks(
     'order',
     'recurring',
   ]);
+  add('limit.max-orders-per-vendor-per-day', limits.maxOrdersPerVendorPerDay, 'vendorOrdersToday', 'the orders with this vendor today', [
+    'order',
+    'recurring',
+  ]);
   add('limit.max-tool-calls', limits.maxToolCalls, 'toolCalls', 'the tool calls in this session');
   return out;
 }

@@ -18,7 +18,7 @@ export const TEST_REQUEST_DEFAULTS = {
     verificationLevel: 'verified',
   },
   flags: [],
-  counters: { ordersToday: 0, roundsSoFar: 0, vendorsContacted: 0, toolCalls: 0 },
+  counters: { ordersToday: 0, vendorOrdersToday: 0, roundsSoFar: 0, vendorsContacted: 0, toolCalls: 0 },
 } as const;
 
 /** The outcome of one test of a policy file. */

@@ -49,6 +49,8 @@ export type RecurringPeriod = z.infer<typeof RecurringPeriod>;
 /** Counters the broker keeps for the session and the day; the limits section checks them. */
 export const PolicyCounters = z.strictObject({
   ordersToday: z.number().int().min(0).optional(),
+  /** Orders placed in the last day with the vendor of this request (THREATS #18 velocity). */
+  vendorOrdersToday: z.number().int().min(0).optional(),
   roundsSoFar: z.number().int().min(0).optional(),
   vendorsContacted: z.number().int().min(0).optional(),
   toolCalls: z.number().int().min(0).optional(),
@@ -56,7 +58,7 @@ export const PolicyCounters = z.strictObject({
 export type PolicyCounters = z.infer<typeof PolicyCounters>;
 
 /** The names of the counters, for rule conditions. */
-export const CounterName = z.enum(['ordersToday', 'roundsSoFar', 'vendorsContacted', 'toolCalls']);
+export const CounterName = z.enum(['ordersToday', 'vendorOrdersToday', 'roundsSoFar', 'vendorsContacted', 'toolCalls']);
 export type CounterName = z.infer<typeof CounterName>;
 
 /**

@@ -271,6 +271,8 @@ export const PolicyDocument = z.strictObject({
       maxVendors: z.number().int().min(1).max(1000).optional(),
       maxRounds: z.number().int().min(0).max(100).optional(),
       maxOrdersPerDay: z.number().int().min(0).max(1000).optional(),
+      /** Orders with any one vendor in a day (THREATS #18: velocity at one vendor). */
+      maxOrdersPerVendorPerDay: z.number().int().min(0).max(1000).optional(),
       maxToolCalls: z.number().int().min(1).max(100000).optional(),
     })
     .optional(),

@@ -753,7 +753,7 @@ export class BrokerEngine {
       amount: offer.total,
       flags: flagKinds,
       unaffiliatedAlternative,
-      counters: this.#counters(taskId),
+      counters: this.#counters(taskId, vendor.origin),
       ...(offer.billingPeriod === 'one_off' ? {} : { recurring: { period: offer.billingPeriod } }),
     });
     // Everything that will leave once approved: the requested classes the policy does not refuse.
@@ -1838,8 +1838,12 @@ export class BrokerEngine {
   }
 
   /** Every counter the policy's limits read (a missing one would fail closed). */
-  #counters(taskId: string): {
+  #counters(
+    taskId: string,
+    vendor?: string,
+  ): {
     ordersToday: number;
+    vendorOrdersToday?: number;
     roundsSoFar: number;
     vendorsContacted: number;
     toolCalls: number;
@@ -1847,6 +1851,7 @@ export class BrokerEngine {
     const row = this.#taskRow(taskId);
     return {
       ordersToday: this.#ordersToday(),
+      ...(vendor === undefined ? {} : { vendorOrdersToday: this.#ordersToday(vendor) }),
       roundsSoFar: row.rounds,
       vendorsContacted: row.vendors_contacted,
       toolCalls: row.tool_calls,
@@ -1859,8 +1864,14 @@ export class BrokerEngine {
     );
   }
 
-  #ordersToday(): number {
+  #ordersToday(vendor?: string): number {
     const since = new Date(this.#clock.now() - 86_400_000).toISOString();
+    if (vendor !== undefined)
+      return (
+        this.#stmt(
+          "SELECT COUNT(*) AS n FROM broker_orders WHERE vendor = ? AND status IN ('signed','accepted') AND created_at >= ?",
+        ).get(vendor, since) as { n: number }
+      ).n;
     return (
       this.#stmt(
         "SELECT COUNT(*) AS n FROM broker_orders WHERE created_at >= ? AND status IN ('signed','accepted')",

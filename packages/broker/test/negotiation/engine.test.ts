@@ -429,6 +429,23 @@ describe('refusals at the vendor boundary', () => {
     expect(refused[0]!.summary).toMatch(/mostly free text/);
   });
 
+  it('counts orders per vendor for maxOrdersPerVendorPerDay: a second order at one vendor is refused, another vendor is not (THREATS #18)', async () => {
+    const shops = ['a', 'b'].map((x) => makeVendor(`https://${x}.test`, `Shop ${x.toUpperCase()}`, { lines: [['MILK-1L', 'Organic milk 1 L', 1, 489]] }));
+    world = makeWorld(shops);
+    world.policy.current = loadPolicy(defaultPolicy().replace('  maxOrdersPerDay: 5\n', '  maxOrdersPerDay: 5\n  maxOrdersPerVendorPerDay: 1\n'), 'default.yaml');
+    const small = { ...groceryTask, items: [{ description: 'milk', quantity: 1 }] };
+    const at = async (origin: string) => {
+      const { taskId } = world!.engine.createTask(small);
+      const offers = await world!.engine.requestQuotes(taskId);
+      return world!.engine.placeOrder(taskId, offers.find((o) => o.vendor.origin === origin)!.offerId);
+    };
+    expect((await at('https://a.test')).status).toBe('ordered');
+    const again = await at('https://a.test');
+    expect(again.status).toBe('denied');
+    expect(again.reasons.join(' ')).toMatch(/the orders with this vendor today already reached your limit of 1/);
+    expect((await at('https://b.test')).status).toBe('ordered');
+  });
+
   it('refuses to order from a vendor revoked after quoting', async () => {
     const coop = makeVendor('https://coop.test', 'Green Valley Co-op');
     world = makeWorld([coop]);

@@ -15,6 +15,7 @@ export const BUILTIN_IDS: readonly string[] = [
   'limit.max-vendors',
   'limit.max-rounds',
   'limit.max-orders-per-day',
+  'limit.max-orders-per-vendor-per-day',
   'limit.max-tool-calls',
   ...FlagKind.options.flatMap((k) => [`conflict.${k}`, `conflict.${k}.alternative`]),
 ];
