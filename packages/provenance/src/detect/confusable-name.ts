@@ -51,12 +51,14 @@ export function detectConfusableName(ctx: DetectionContext): Flag[] {
   for (const [origin, date] of vendorDates(ctx)) {
     const view = ctx.view(origin, date);
     const vendor = view.vendor;
-    // Who the vendor is counts only on someone else's word (a registry credential, its own domain):
-    // a LEI or Wikidata id its card declares about itself never makes it the brand it names
-    // (review finding: a card claiming Amazon's LEI would have exempted an "Amazon" look-alike).
-    const selfClaimed = view.matches.length > 0 && view.matches.every((m) => m.basis === 'lei' || m.basis === 'wikidata');
-    const roots = selfClaimed ? [] : view.roots;
-    const related = new Set<string>(selfClaimed ? [] : view.reach.keys());
+    // Who the vendor is counts only on someone else's word: a registry credential or its own domain,
+    // with owners from the graph. A LEI or Wikidata id, or an owner, that its card declares about
+    // itself never makes it (part of) the brand it names (review findings: a card claiming Amazon's
+    // LEI, even beside a credential for a shell company, exempted an "Amazon" look-alike).
+    const claimed = new Set(view.matches.filter((m) => m.basis === 'lei' || m.basis === 'wikidata').map((m) => m.entityId));
+    const roots = [...new Set(view.matches.filter((m) => m.basis !== 'lei' && m.basis !== 'wikidata').map((m) => m.entityId))];
+    const related = new Set<string>(roots);
+    for (const r of roots) for (const owner of ctx.ownersOfEntity(r, date).keys()) related.add(owner);
     const candidates: { text: string; where: string }[] = [
       { text: vendor.displayName, where: 'display name' },
     ];
@@ -73,7 +75,7 @@ export function detectConfusableName(ctx: DetectionContext): Flag[] {
         const same = [e.name, ...(e.aliases ?? []), ...(e.domains ?? []).map(domainLabel)].some(
           (n) => plainKey(n) === plainKey(c.text),
         );
-        const claims = selfClaimed && view.roots.includes(id);
+        const claims = claimed.has(id);
         disguised ||= !same || claims;
         if (claims) hits.push(`its card claims to be ${e.name} (\`${id}\`) by LEI or Wikidata id, but no registry credential or domain confirms it`);
         hits.push(
@@ -87,11 +89,11 @@ export function detectConfusableName(ctx: DetectionContext): Flag[] {
           if (roots.some((r) => ctx.view(other, date).roots.includes(r))) continue;
           // The look-alike is the other vendor when only its name mixes scripts: it is flagged on
           // its own turn; the vendor it imitates is not (THREATS #23, no false alarm on the original).
-          if (scriptsOf(vendor.displayName).length === 0 && scriptsOf(ov.displayName).length > 0) continue;
-          // Between two enrolled vendors, the one a registry vouches for is the original: a copycat
-          // enrolled beside it is flagged, the original is not (review finding: a copycat must not
-          // get the vendor it imitates refused).
-          if (vendor.credential && !ov.credential) continue;
+          if (scriptMix(vendor.displayName).length === 0 && scriptMix(ov.displayName).length > 0) continue;
+          // Between two enrolled vendors, the one whose registry credential names it is the original:
+          // a copycat beside it is flagged, the original is not (a copycat must not get the vendor it
+          // imitates refused). A credential for some other entity vouches for nothing here.
+          if (vouchedFor(vendor) && !vouchedFor(ov)) continue;
           const same = plainKey(ov.displayName) === plainKey(c.text);
           disguised ||= !same;
           hits.push(`display name \`${c.text}\` looks like the vendor ${ov.displayName} at ${other}`);
@@ -115,6 +117,18 @@ export function detectConfusableName(ctx: DetectionContext): Flag[] {
     );
   }
   return flags;
+}
+
+/** Scripts of a name when it mixes any, Han with Latin included (a look-alike test, not a legitimacy test). */
+function scriptMix(name: string): string[] {
+  return mixedScripts(name, { allowCjkLatin: false });
+}
+
+/** True when the vendor's registry credential names a legal entity whose name begins with its display name. */
+function vouchedFor(v: { displayName: string; credential?: { legalEntity?: { name?: string } } }): boolean {
+  const entity = v.credential?.legalEntity?.name;
+  const own = plainKey(v.displayName);
+  return entity !== undefined && own.length > 0 && plainKey(entity).startsWith(own);
 }
 
 function plainKey(s: string): string {

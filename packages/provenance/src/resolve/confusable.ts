@@ -79,7 +79,7 @@ const HIGHLY_RESTRICTIVE = [
  * (digits, punctuation, combining marks) count for every script; Han with kana or Hangul is allowed.
  * @see https://www.unicode.org/reports/tr39/#Mixed_Script_Detection
  */
-export function mixedScripts(input: string): string[] {
+export function mixedScripts(input: string, options: { allowCjkLatin?: boolean } = {}): string[] {
   if (ASCII.test(input)) return []; // Latin and Common only
   let resolved: Set<string> | undefined;
   const seen = new Set<string>();
@@ -95,6 +95,6 @@ export function mixedScripts(input: string): string[] {
   if (resolved === undefined || resolved.size > 0) return [];
   // UTS #39 "highly restrictive": Latin with Han and kana (Japanese), with Han and Bopomofo
   // (Chinese) or with Han and Hangul (Korean) is how names are written there, not a disguise.
-  if (seen.has('Latin') && HIGHLY_RESTRICTIVE.some((allowed) => [...seen].every((s) => allowed.has(s)))) return [];
+  if (options.allowCjkLatin !== false && seen.has('Latin') && HIGHLY_RESTRICTIVE.some((allowed) => [...seen].every((s) => allowed.has(s)))) return [];
   return [...seen].sort();
 }
