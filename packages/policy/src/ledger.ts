@@ -111,16 +111,18 @@ export class SpendLedger {
    * The vendor with the most money committed or reserved (unexpired) in a window, for budgets that
    * apply to each vendor on its own (`eachVendor`); undefined when nothing counts.
    */
-  topVendor(query: Omit<SpendQuery, 'vendors'>): { vendor: string; amountMinor: number } | undefined {
+  topVendor(query: SpendQuery): { vendor: string; amountMinor: number } | undefined {
     const cats = query.categories ?? [];
+    const vendors = query.vendors ?? [];
     const row = this.#store
       .statement(
         `SELECT vendor, SUM(amount_minor) AS total FROM policy_ledger
          WHERE currency = ? AND at >= ? AND (state = 'committed' OR (state = 'reserved' AND expires_at > ?))` +
           (cats.length ? ` AND category IN (${cats.map(() => '?').join(',')})` : '') +
+          (vendors.length ? ` AND vendor IN (${vendors.map(() => '?').join(',')})` : '') +
           ' AND vendor IS NOT NULL GROUP BY vendor ORDER BY total DESC, vendor LIMIT 1',
       )
-      .get(query.currency, Math.floor(query.sinceMs / 1000), this.#nowS(), ...cats) as { vendor: string; total: number } | undefined;
+      .get(query.currency, Math.floor(query.sinceMs / 1000), this.#nowS(), ...cats, ...vendors) as { vendor: string; total: number } | undefined;
     return row && row.total > 0 ? { vendor: row.vendor, amountMinor: row.total } : undefined;
   }
 

@@ -81,8 +81,9 @@ export function spendingFeature(steward: Steward): FastifyPluginAsync {
           // A budget for each vendor on its own shows the vendor closest to its limit.
           let topVendor: string | undefined;
           if (window && b.spec.eachVendor) {
-            const { vendors: _probe, ...anyVendor } = window;
-            const top = steward.ledger.topVendor(anyVendor);
+            // The probe asked for one vendor; the budget's own vendor list (if any) is what counts.
+            const { vendors: _probe, ...rest } = window;
+            const top = steward.ledger.topVendor(b.vendors ? { ...rest, vendors: b.vendors } : rest);
             spent = top?.amountMinor ?? 0;
             topVendor = top?.vendor;
           }

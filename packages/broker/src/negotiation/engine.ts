@@ -808,7 +808,8 @@ export class BrokerEngine {
         // Again inside the transaction: another order of this task may have been signed meanwhile.
         const over = this.#overTaskBudget(taskId, task.spec, vendor, offer);
         if (over) throw new BrokerError('ERR_TASK_OVER_BUDGET', over, { details: { taskId } });
-        const result = this.#o.ledger.decideAndReserve(policy, request, { approved });
+        // The day's order counters are read again here too: two racing orders must not both pass a limit.
+        const result = this.#o.ledger.decideAndReserve(policy, { ...request, counters: this.#counters(taskId, vendor.origin) }, { approved });
         const d = result.decision;
         const needApproval = d.effect === 'ask' || plan.ask.length > 0;
         if (d.effect === 'deny' || (needApproval && !approved) || blocking.length > 0) {
@@ -1608,7 +1609,7 @@ export class BrokerEngine {
     let text: string;
     try {
       // Kept as text the person can read; bytes that are not UTF-8 would not hash back to the offer's.
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
     } catch {
       const reason = `the terms ${vendor.displayName} serves are not UTF-8 text, so they cannot be kept with your order`;
       this.#audit({ type: 'message.rejected', taskId, actor: `vendor:${vendor.origin}`, vendor: vendor.origin, summary: `${vendor.displayName}: ${reason}`, data: { code: 'ERR_TERMS_UNAVAILABLE', termsHash } });

@@ -444,6 +444,14 @@ describe('refusals at the vendor boundary', () => {
     expect(again.status).toBe('denied');
     expect(again.reasons.join(' ')).toMatch(/the orders with this vendor today already reached your limit of 1/);
     expect((await at('https://b.test')).status).toBe('ordered');
+    // Two orders racing at one vendor (each in its own task): the limit is read again as each is signed.
+    world.store.close();
+    world = makeWorld([makeVendor('https://c.test', 'Shop C', { lines: [['MILK-1L', 'Organic milk 1 L', 1, 489]] })]);
+    world.policy.current = loadPolicy(defaultPolicy().replace('  maxOrdersPerDay: 5\n', '  maxOrdersPerDay: 5\n  maxOrdersPerVendorPerDay: 1\n'), 'default.yaml');
+    const tasks = [world.engine.createTask(small).taskId, world.engine.createTask(small).taskId];
+    const quoted = [await world.engine.requestQuotes(tasks[0]!), await world.engine.requestQuotes(tasks[1]!)];
+    const raced = await Promise.all(tasks.map((t, i) => world!.engine.placeOrder(t, quoted[i]![0]!.offerId)));
+    expect(raced.map((o) => o.status).sort()).toEqual(['denied', 'ordered']);
   });
 
   it('refuses to order from a vendor revoked after quoting', async () => {
