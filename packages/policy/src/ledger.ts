@@ -238,7 +238,11 @@ export class SpendLedger {
     return row ? toReservation(row) : undefined;
   }
 
-  #settle(reservationId: string, to: 'committed' | 'released', note: string | undefined): Reservation {
+  /**
+   * Moves one entry `from` → `to` durably; an entry already in `to` is answered as it is, any other
+   * state is refused with `ERR_POLICY_RESERVATION_STATE`.
+   */
+  #transition(reservationId: string, from: 'reserved' | 'committed', to: 'committed' | 'released' | 'voided', note: string | undefined): Reservation {
     return this.#store.durably(() => {
       const row = this.#store
         .statement('SELECT * FROM policy_ledger WHERE reservation_id = ?')
@@ -249,21 +253,19 @@ export class SpendLedger {
         });
       }
       if (row.state === to) return toReservation(row);
-      if (row.state !== 'reserved') {
+      if (row.state !== from) {
         throw new PolicyError(
           'ERR_POLICY_RESERVATION_STATE',
-          `reservation \`${reservationId}\` is already ${row.state}, it cannot be ${to}`,
-          {
-            details: { reservationId, state: row.state, wanted: to },
-          },
+          from === 'reserved'
+            ? `reservation \`${reservationId}\` is already ${row.state}, it cannot be ${to}`
+            : `reservation \`${reservationId}\` is ${row.state}, only a ${from} one can be ${to}`,
+          { details: { reservationId, state: row.state, wanted: to } },
         );
       }
       const settledAt = new Date(this.#clock.now()).toISOString();
       this.#store
-        .statement(
-          "UPDATE policy_ledger SET state = ?, settled_at = ?, note = ? WHERE reservation_id = ? AND state = 'reserved'",
-        )
-        .run(to, settledAt, note ?? null, reservationId);
+        .statement('UPDATE policy_ledger SET state = ?, settled_at = ?, note = ? WHERE reservation_id = ? AND state = ?')
+        .run(to, settledAt, note ?? null, reservationId, from);
       return toReservation({ ...row, state: to, settled_at: settledAt });
     });
   }
@@ -273,12 +275,12 @@ export class SpendLedger {
    * the money was spent, and the ledger must count it.
    */
   commit(reservationId: string, note?: string): Reservation {
-    return this.#settle(reservationId, 'committed', note);
+    return this.#transition(reservationId, 'reserved', 'committed', note);
   }
 
   /** Releases a reservation after a failed or abandoned order; it stops counting at once. */
   release(reservationId: string, note?: string): Reservation {
-    return this.#settle(reservationId, 'released', note);
+    return this.#transition(reservationId, 'reserved', 'released', note);
   }
 
   /**
@@ -287,31 +289,7 @@ export class SpendLedger {
    * it as it is. Written durably (nested in a caller's transaction, it is part of that one).
    */
   voidCommitted(reservationId: string, note?: string): Reservation {
-    return this.#store.durably(() => {
-      const row = this.#store
-        .statement('SELECT * FROM policy_ledger WHERE reservation_id = ?')
-        .get(reservationId) as Row | undefined;
-      if (!row) {
-        throw new PolicyError('ERR_POLICY_RESERVATION_NOT_FOUND', `no reservation \`${reservationId}\``, {
-          details: { reservationId },
-        });
-      }
-      if (row.state === 'voided') return toReservation(row);
-      if (row.state !== 'committed') {
-        throw new PolicyError(
-          'ERR_POLICY_RESERVATION_STATE',
-          `reservation \`${reservationId}\` is ${row.state}, only a committed one can be voided`,
-          { details: { reservationId, state: row.state, wanted: 'voided' } },
-        );
-      }
-      const settledAt = new Date(this.#clock.now()).toISOString();
-      this.#store
-        .statement(
-          "UPDATE policy_ledger SET state = 'voided', settled_at = ?, note = ? WHERE reservation_id = ? AND state = 'committed'",
-        )
-        .run(settledAt, note ?? null, reservationId);
-      return toReservation({ ...row, state: 'voided', settled_at: settledAt });
-    });
+    return this.#transition(reservationId, 'committed', 'voided', note);
   }
 
   /** Marks expired reservations released (they already stopped counting); returns them. */

@@ -300,11 +300,12 @@ export class BrokerEngine {
         : this.#provenanceFlags(candidates, (carded) => this.#o.provenance.impersonation({ vendors: carded, asOf: this.#iso() }));
     for (const vendor of candidates) {
       const flags = impersonation.filter((f) => f.vendor === vendor.origin);
+      const kinds = [...new Set(flags.map((f) => f.kind))];
       const decision = this.#decide({
         action: 'contact_vendor',
         category: spec.category,
         vendor,
-        flags: [...new Set(flags.map((f) => f.kind))],
+        flags: kinds,
         counters: { ...counters, vendorsContacted: counters.vendorsContacted + out.length },
       });
       if (decision.effect === 'deny') {
@@ -316,7 +317,7 @@ export class BrokerEngine {
           decision: 'deny',
           policyVersion: decision.policyVersion,
           summary: `not contacting ${vendor.displayName}: ${decision.reasons[0]?.message ?? 'policy'}`,
-          ...(flags.length > 0 ? { flags: [...new Set(flags.map((f) => f.kind))] } : {}),
+          ...(kinds.length > 0 ? { flags: kinds } : {}),
           data: { rules: decision.determiningRules, ...(flags.length > 0 ? { evidence: flags.flatMap((f) => [f.summary, ...(f.notes ?? [])]).slice(0, 20) } : {}) },
         });
         if (flags.length > 0)
@@ -1555,21 +1556,12 @@ export class BrokerEngine {
   }
 
   #taskBudgetDenied(taskId: string, spec: TaskSpec, vendor: EnrolledVendor, offer: SignedOffer, offerId: string, reason: string): OrderOutcome {
-    this.#audit(
-      {
-        type: 'decision',
-        taskId,
-        actor: 'broker',
-        vendor: vendor.origin,
-        decision: 'deny',
-        policyVersion: this.#o.policy().version,
-        summary: `order ${formatMoney(offer.total)} at ${vendor.displayName}: deny (above the task's budget${spec.budget ? ` of ${formatMoney(spec.budget)}` : ''})`,
-        data: { offerId, rules: ['task.budget'], reasons: [reason] },
-      },
-      { durable: true },
-    );
-    this.#setTaskDenied(taskId, reason);
-    return { status: 'denied', reasons: [reason], remedies: ["raise the task's budget, or counter-offer for a lower all-in total"] };
+    return this.#deniedOutcome(taskId, vendor, [reason], undefined, {
+      policyVersion: this.#o.policy().version,
+      summary: `order ${formatMoney(offer.total)} at ${vendor.displayName}: deny (above the task's budget${spec.budget ? ` of ${formatMoney(spec.budget)}` : ''})`,
+      data: { offerId, rules: ['task.budget'], reasons: [reason] },
+      remedies: ["raise the task's budget, or counter-offer for a lower all-in total"],
+    });
   }
 
   /**
@@ -1578,42 +1570,35 @@ export class BrokerEngine {
    */
   async #snapshotTerms(taskId: string, vendor: EnrolledVendor, termsHash: string): Promise<string | undefined> {
     if (this.#stmt('SELECT 1 FROM broker_terms WHERE terms_hash = ?').get(termsHash)) return undefined;
+    const refuse = (reason: string, data: Record<string, string>): string => {
+      this.#audit({
+        type: 'message.rejected',
+        taskId,
+        actor: `vendor:${vendor.origin}`,
+        vendor: vendor.origin,
+        summary: `${vendor.displayName}: ${reason}`,
+        data: { ...data, termsHash },
+      });
+      return reason;
+    };
     let bytes: Buffer;
     try {
       bytes = await this.#o.transport.fetchTerms(vendor, AbortSignal.timeout(10_000));
     } catch (error) {
-      const reason = `could not fetch the terms ${vendor.displayName}'s offer was signed under, so they cannot be kept with your order`;
-      this.#audit({
-        type: 'message.rejected',
-        taskId,
-        actor: `vendor:${vendor.origin}`,
-        vendor: vendor.origin,
-        summary: `${vendor.displayName}: ${reason}`,
-        data: { code: 'ERR_TERMS_UNAVAILABLE', termsHash, ...(isStewardError(error) ? { cause: error.code } : {}) },
+      return refuse(`could not fetch the terms ${vendor.displayName}'s offer was signed under, so they cannot be kept with your order`, {
+        code: 'ERR_TERMS_UNAVAILABLE',
+        ...(isStewardError(error) ? { cause: error.code } : {}),
       });
-      return reason;
     }
     const served = createHash('sha256').update(bytes).digest('base64url');
-    if (served !== termsHash) {
-      const reason = `the terms ${vendor.displayName} serves now are not the ones its offer was signed under`;
-      this.#audit({
-        type: 'message.rejected',
-        taskId,
-        actor: `vendor:${vendor.origin}`,
-        vendor: vendor.origin,
-        summary: `${vendor.displayName}: ${reason}`,
-        data: { code: 'ERR_TERMS_MISMATCH', termsHash, servedHash: served },
-      });
-      return reason;
-    }
+    if (served !== termsHash)
+      return refuse(`the terms ${vendor.displayName} serves now are not the ones its offer was signed under`, { code: 'ERR_TERMS_MISMATCH', servedHash: served });
     let text: string;
     try {
       // Kept as text the person can read; bytes that are not UTF-8 would not hash back to the offer's.
       text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
     } catch {
-      const reason = `the terms ${vendor.displayName} serves are not UTF-8 text, so they cannot be kept with your order`;
-      this.#audit({ type: 'message.rejected', taskId, actor: `vendor:${vendor.origin}`, vendor: vendor.origin, summary: `${vendor.displayName}: ${reason}`, data: { code: 'ERR_TERMS_UNAVAILABLE', termsHash } });
-      return reason;
+      return refuse(`the terms ${vendor.displayName} serves are not UTF-8 text, so they cannot be kept with your order`, { code: 'ERR_TERMS_UNAVAILABLE' });
     }
     this.#stmt('INSERT OR IGNORE INTO broker_terms (terms_hash, vendor, text, fetched_at) VALUES (?, ?, ?, ?)').run(termsHash, vendor.origin, text, this.#iso());
     return undefined;
@@ -1628,11 +1613,17 @@ export class BrokerEngine {
     return { termsHash, vendor: row.vendor, text: row.text, fetchedAt: row.fetched_at };
   }
 
+  /**
+   * A refused order: the task (unless something else in it stands), the durable `decision` event when
+   * the policy's own decision did not log one already (`refusal` names the broker's own rule), the
+   * progress line and the outcome.
+   */
   #deniedOutcome(
     taskId: string,
     vendor: EnrolledVendor,
     reasons: string[],
     decision?: Decision,
+    refusal?: { policyVersion: string; summary: string; data: NonNullable<AuditEvent['data']>; remedies: string[] },
   ): OrderOutcome {
     this.#setTaskDenied(taskId, reasons[0]);
     if (!decision) {
@@ -1643,7 +1634,9 @@ export class BrokerEngine {
           actor: 'broker',
           vendor: vendor.origin,
           decision: 'deny',
-          summary: `order refused: ${reasons.join('; ')}`.slice(0, 1000),
+          ...(refusal
+            ? { policyVersion: refusal.policyVersion, summary: refusal.summary, data: refusal.data }
+            : { summary: `order refused: ${reasons.join('; ')}`.slice(0, 1000) }),
         },
         { durable: true },
       );
@@ -1652,7 +1645,7 @@ export class BrokerEngine {
     return {
       status: 'denied',
       reasons,
-      remedies: decision?.remedies ?? [],
+      remedies: decision?.remedies ?? refusal?.remedies ?? [],
       ...(decision ? { decision } : {}),
     };
   }
