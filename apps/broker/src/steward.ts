@@ -31,7 +31,10 @@ import {
   renderDisclosure,
   saveFacts,
   factsFromFile,
+  DetectionContext,
+  detectConfusableName,
   type AffiliationGraph,
+  type DetectionInput,
   type VendorDescriptor,
 } from '@steward/provenance';
 import { VendorCredential, systemClock, type AgentManifest, type AuditEvent, type Clock, type Flag, type SignedOffer } from '@steward/protocol';
@@ -197,7 +200,9 @@ export class Steward {
           },
           // Only a likely disguise keeps a vendor out before contact; a name that merely mixes scripts
           // is flagged on its offer and judged by the policy at order time.
-          impersonation: ({ vendors, asOf }) => this.#detect(vendors, [], undefined, asOf).filter((f) => f.kind === 'confusable_name' && f.severity === 'critical'),
+          impersonation: ({ vendors, asOf }) =>
+            // Only the confusable-name detector: this runs before every quote.
+            detectConfusableName(new DetectionContext(this.graph(), this.#detectionInput(vendors, [], undefined, asOf))).filter((f) => f.severity === 'critical'),
           isAffiliated: (vendor, asOf) => this.#detect([vendor], [], undefined, asOf).some((f) => f.kind === 'affiliated_counterparty' || f.kind === 'undisclosed_affiliation'),
         },
         disclosure: {
@@ -386,7 +391,7 @@ export class Steward {
     }
   }
 
-  #detect(vendors: readonly EnrolledVendor[], offers: readonly SignedOffer[], pickOfferId: string | undefined, asOf: string): Flag[] {
+  #detectionInput(vendors: readonly EnrolledVendor[], offers: readonly SignedOffer[], pickOfferId: string | undefined, asOf: string): DetectionInput {
     const descriptors: VendorDescriptor[] = vendors.map((v) => {
       const record = this.vendors.find(v.origin);
       const claims = record?.credential ? credentialClaims(record.credential) : undefined;
@@ -401,14 +406,18 @@ export class Steward {
         ...(claims ? { credential: { issuer: claims.iss, legalEntity: claims.legalEntity, owners: claims.owners, verificationLevel: claims.verificationLevel, issuedAt: new Date(claims.iat * 1000).toISOString() } } : {}),
       };
     });
-    return detectConflicts(this.graph(), {
+    return {
       manifest: this.manifest,
       vendors: descriptors,
       offers: offers.map((o) => ({ offerId: o.offerId, vendor: o.vendor, total: o.total, delivery: o.delivery, sponsored: o.sponsored, items: o.items.map((i) => ({ sku: i.sku, quantity: i.quantity })), iat: o.iat })),
       ...(pickOfferId ? { pickOfferId } : {}),
       asOf: asOf.slice(0, 10),
       nowMs: this.clock.now(),
-    });
+    };
+  }
+
+  #detect(vendors: readonly EnrolledVendor[], offers: readonly SignedOffer[], pickOfferId: string | undefined, asOf: string): Flag[] {
+    return detectConflicts(this.graph(), this.#detectionInput(vendors, offers, pickOfferId, asOf));
   }
 
   #enrolled(v: VendorRecord): EnrolledVendor {
